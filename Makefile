@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+PIP_VERSION := 26.3
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-test migrate demo lint format check deploy-check bench clean
+
+$(BIN)/python:
+	@PY=$$(.ci/find-python.sh) && echo "Using $$PY" && "$$PY" -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip==$(PIP_VERSION)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --build-constraint .ci/build-constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet --build-constraint .ci/build-constraints.txt -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+## Serve the demo clinic on SQLite at http://$(HOST)/
+run: demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+## The whole test suite (browser tests too when Chromium is installed)
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=clinic.example \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: install-test
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

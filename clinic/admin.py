@@ -1,0 +1,150 @@
+from django.contrib import admin
+
+from clinic.models import (
+    Clinician,
+    ClinicSettings,
+    Closure,
+    Contraindication,
+    Equipment,
+    Method,
+    OpeningHours,
+    Product,
+    ProductBatch,
+    Room,
+    TimeOff,
+    TreatmentArea,
+    WorkingHours,
+)
+
+admin.site.site_header = "Clinic administration"
+admin.site.site_title = "Clinic administration"
+admin.site.index_title = "Protocols, resources and records"
+
+
+@admin.register(ClinicSettings)
+class ClinicSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "time_zone",
+        "default_session_minutes",
+        "buffer_minutes",
+        "slot_grid_minutes",
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ClinicSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    list_display = ["weekday", "opens", "closes"]
+    list_filter = ["weekday"]
+    search_fields = ["weekday"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ["name", "first_day", "last_day"]
+    list_filter = ["first_day"]
+    search_fields = ["name"]
+    date_hierarchy = "first_day"
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(Method)
+class MethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "needle_free"]
+    list_filter = ["needle_free", "required_equipment"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["required_equipment"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    list_filter = ["is_active", "equipment"]
+    search_fields = ["name"]
+    filter_horizontal = ["equipment"]
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(Clinician)
+class ClinicianAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "specialty", "is_active"]
+    list_filter = ["is_active", "methods"]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "specialty"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["methods"]
+    inlines = [WorkingHoursInline, TimeOffInline]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "weekday", "starts", "ends"]
+    list_filter = ["weekday", "clinician"]
+    search_fields = ["clinician__user__last_name"]
+    list_select_related = ["clinician__user"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "starts_at", "ends_at", "reason"]
+    list_filter = ["clinician"]
+    search_fields = ["clinician__user__last_name", "reason"]
+    list_select_related = ["clinician__user"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(TreatmentArea)
+class TreatmentAreaAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    list_filter = ["methods"]
+    search_fields = ["name", "guidance"]
+    filter_horizontal = ["methods"]
+
+
+class ProductBatchInline(admin.TabularInline):
+    model = ProductBatch
+    extra = 0
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["name", "composition"]
+    filter_horizontal = ["contraindications"]
+    inlines = [ProductBatchInline]
+
+
+@admin.register(ProductBatch)
+class ProductBatchAdmin(admin.ModelAdmin):
+    list_display = ["product", "lot_number", "expiry_date", "received_on"]
+    list_filter = ["product__category", "expiry_date"]
+    search_fields = ["lot_number", "product__name"]
+    list_select_related = ["product"]
+    date_hierarchy = "expiry_date"

@@ -1,0 +1,432 @@
+"""Load a believable clinic: resources, the four published protocols, 40 patients, logins.
+
+Every row is found by its natural key before it is created, so running the command again
+changes nothing. Demo logins share one password, printed at the end; the command refuses
+to run with DEBUG off so a production database never gets them.
+"""
+
+import random
+from datetime import date, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from clinic import roles
+from clinic.models import (
+    Clinician,
+    ClinicSettings,
+    Closure,
+    Contraindication,
+    Equipment,
+    Method,
+    OpeningHours,
+    Product,
+    ProductBatch,
+    Room,
+    TreatmentArea,
+    WorkingHours,
+)
+from patients.models import Patient, Screening
+from plans import engine, services
+from plans.models import Protocol
+
+DEMO_PASSWORD = "clinic-demo-2026"
+DEVICE = "Electrodermoporation device"
+NEEDLE = "Needle injection"
+EDP = "Electrodermoporation"
+
+AREAS = [
+    "Face",
+    "Around the eyes",
+    "Neck",
+    "Décolleté",
+    "Hands",
+    "Scalp",
+    "Abdomen",
+    "Flanks",
+    "Thighs",
+    "Buttocks",
+    "Above the knees",
+    "Arms",
+]
+
+CONTRAINDICATIONS = {
+    Contraindication.Code.PREGNANCY: ("Pregnancy", "No mesotherapy during pregnancy."),
+    Contraindication.Code.INFECTION: ("Local or systemic infection", "Wait until it has healed."),
+    Contraindication.Code.CHRONIC_DISEASE: (
+        "Serious chronic disease",
+        "Needs the specialist's agreement.",
+    ),
+    Contraindication.Code.UNCONTROLLED_DIABETES: (
+        "Uncontrolled diabetes",
+        "Treat once controlled.",
+    ),
+    Contraindication.Code.EPILEPSY: ("Epilepsy", ""),
+    Contraindication.Code.ANTICOAGULANTS: (
+        "Anticoagulant therapy (warfarin)",
+        "Risk of bleeding and bruising.",
+    ),
+    Contraindication.Code.PRODUCT_ALLERGY: (
+        "Allergy to a product in the plan",
+        "Choose another product.",
+    ),
+    Contraindication.Code.METAL_IMPLANTS: ("Metal implants", "Electrodermoporation only."),
+    Contraindication.Code.PACEMAKER: ("Pacemaker", "Electrodermoporation only."),
+}
+
+PRODUCTS = [
+    ("Hyaluronic acid 1.35% (non-cross-linked)", Product.Category.HYALURONIC_ACID, []),
+    ("Polyrevitalising cocktail (vitamins, minerals, amino acids)", Product.Category.VITAMINS, []),
+    ("Amino acid and coenzyme complex", Product.Category.AMINO_ACIDS, []),
+    ("Antioxidant plant extract", Product.Category.ANTIOXIDANTS, []),
+    (
+        "Phosphatidylcholine / deoxycholate",
+        Product.Category.LIPOLYTIC,
+        [Contraindication.Code.UNCONTROLLED_DIABETES],
+    ),
+    ("Hair revitalising complex", Product.Category.HAIR, [Contraindication.Code.PREGNANCY]),
+    ("Glycolic acid peel 35%", Product.Category.PEEL, []),
+    ("Lidocaine 5% anaesthetic cream", Product.Category.ANAESTHETIC, []),
+]
+
+PROTOCOLS = [
+    (
+        "Skin rejuvenation: intensive course then maintenance",
+        Protocol.Indication.REJUVENATION,
+        NEEDLE,
+        45,
+        "every 2 weeks for 1-2 months, then monthly for 3 months, then every 3-6 months",
+    ),
+    (
+        "Six treatments, then once or twice a year",
+        Protocol.Indication.DARK_CIRCLES,
+        EDP,
+        30,
+        "6 sessions every 2 weeks ±2 days, then once or twice a year",
+    ),
+    (
+        "Until the desired effect, then maintenance",
+        Protocol.Indication.HAIR_LOSS,
+        NEEDLE,
+        40,
+        "every 1-3 weeks, 3-6 sessions, then maintenance every 2-3 months",
+    ),
+    ("Repeat every 2-4 weeks", Protocol.Indication.CELLULITE, NEEDLE, 60, "every 2-4 weeks"),
+]
+
+CLINICIANS = [
+    # username, first, last, specialty, methods, {weekday: [(start, end), ...]}
+    (
+        "dr.martin",
+        "Claire",
+        "Martin",
+        "Aesthetic medicine",
+        [NEEDLE, EDP],
+        {0: [(9, 13), (14, 19)], 1: [(9, 13), (14, 19)], 3: [(9, 13), (14, 19)], 5: [(9, 13)]},
+    ),
+    (
+        "dr.rossi",
+        "Marco",
+        "Rossi",
+        "Dermatology",
+        [NEEDLE],
+        {1: [(10, 13), (14, 18)], 2: [(9, 13), (14, 19)], 4: [(9, 13), (14, 19)]},
+    ),
+    (
+        "dr.nguyen",
+        "Linh",
+        "Nguyen",
+        "Aesthetic medicine",
+        [NEEDLE, EDP],
+        {0: [(14, 19)], 2: [(9, 13), (14, 19)], 3: [(9, 13)], 4: [(9, 13), (14, 17)]},
+    ),
+]
+
+FIRST_NAMES_F = [
+    "Sophie",
+    "Camille",
+    "Léa",
+    "Chloé",
+    "Emma",
+    "Inès",
+    "Manon",
+    "Sarah",
+    "Julie",
+    "Anna",
+    "Elena",
+    "Marie",
+    "Nadia",
+    "Olga",
+    "Aurélie",
+    "Isabelle",
+    "Hélène",
+    "Pauline",
+    "Laura",
+    "Yasmine",
+    "Clara",
+    "Lucie",
+    "Alice",
+    "Zoé",
+    "Amélie",
+    "Margaux",
+    "Valérie",
+    "Nathalie",
+]
+FIRST_NAMES_M = [
+    "Thomas",
+    "Nicolas",
+    "Julien",
+    "Karim",
+    "Pierre",
+    "Antoine",
+    "David",
+    "Hugo",
+    "Mehdi",
+    "Louis",
+    "Paul",
+    "Marc",
+]
+LAST_NAMES = [
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+    "Morin",
+]
+
+
+class Command(BaseCommand):
+    help = "Load a demo clinic (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("The demo clinic is for development only (DJANGO_DEBUG is false).")
+        with transaction.atomic():
+            self.load(today=ClinicSettings.load().today())
+        self.stdout.write(
+            self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000/")
+        )
+        self.stdout.write(f"  password for every demo login: {DEMO_PASSWORD}")
+        self.stdout.write("  admin         (Admin: Django admin, protocols, resources)")
+        self.stdout.write("  reception     (Receptionist: schedule, arrivals, bookings)")
+        for username, first, last, *_ in CLINICIANS:
+            self.stdout.write(f"  {username:<13} (Clinician: Dr {first} {last})")
+
+    def load(self, *, today: date) -> None:
+        clinic = ClinicSettings.load()
+        if clinic.name == ClinicSettings._meta.get_field("name").default:
+            clinic.name = "Lumière Aesthetic Clinic"
+            clinic.save(update_fields=["name"])
+        self.load_calendar(today)
+        methods = self.load_methods_and_rooms()
+        self.load_catalogue(today, methods)
+        protocols = self.load_protocols(methods)
+        clinicians = self.load_people(methods)
+        self.load_patients(today, clinicians, protocols)
+
+    def load_calendar(self, today: date) -> None:
+        for weekday in range(5):
+            OpeningHours.objects.get_or_create(weekday=weekday, opens=time(9), closes=time(13))
+            OpeningHours.objects.get_or_create(weekday=weekday, opens=time(14), closes=time(19))
+        OpeningHours.objects.get_or_create(weekday=5, opens=time(9), closes=time(13))
+        year = today.year
+        for name, first, last in [
+            ("Christmas Day", date(year, 12, 25), date(year, 12, 25)),
+            ("New Year's Day", date(year + 1, 1, 1), date(year + 1, 1, 1)),
+            ("Labour Day", date(year + 1, 5, 1), date(year + 1, 5, 1)),
+            ("Summer break", date(year + 1, 8, 9), date(year + 1, 8, 22)),
+        ]:
+            Closure.objects.get_or_create(name=name, first_day=first, defaults={"last_day": last})
+
+    def load_methods_and_rooms(self) -> dict[str, Method]:
+        device, _ = Equipment.objects.get_or_create(name=DEVICE)
+        needle, _ = Method.objects.get_or_create(
+            name=NEEDLE,
+            defaults={
+                "description": "Micro-injections by syringe or injector gun, no deeper "
+                "than about 4 mm."
+            },
+        )
+        edp, created = Method.objects.get_or_create(
+            name=EDP,
+            defaults={
+                "description": "Needle-free: radio-frequency pulses open the skin so the "
+                "product diffuses in.",
+                "needle_free": True,
+            },
+        )
+        if created:
+            edp.required_equipment.add(device)
+        for name, has_device in [("Room 1", True), ("Room 2", False), ("Room 3", False)]:
+            room, created = Room.objects.get_or_create(name=name)
+            if created and has_device:
+                room.equipment.add(device)
+        return {NEEDLE: needle, EDP: edp}
+
+    def load_catalogue(self, today: date, methods: dict[str, Method]) -> None:
+        for name in AREAS:
+            TreatmentArea.objects.get_or_create(name=name)
+        for code, (name, guidance) in CONTRAINDICATIONS.items():
+            item, created = Contraindication.objects.get_or_create(
+                code=code, defaults={"name": name, "guidance": guidance}
+            )
+            if created and code in (
+                Contraindication.Code.METAL_IMPLANTS,
+                Contraindication.Code.PACEMAKER,
+            ):
+                item.methods.add(methods[EDP])
+        for index, (name, category, codes) in enumerate(PRODUCTS):
+            product, created = Product.objects.get_or_create(
+                name=name, defaults={"category": category}
+            )
+            if created and codes:
+                product.contraindications.set(Contraindication.objects.filter(code__in=codes))
+            for lot, months in [
+                (f"L{24100 + index}A", -2),
+                (f"L{25300 + index}B", 8),
+                (f"L{26050 + index}C", 20),
+            ]:
+                ProductBatch.objects.get_or_create(
+                    product=product,
+                    lot_number=lot,
+                    defaults={
+                        "expiry_date": engine.add_interval(today, months, engine.Unit.MONTH),
+                    },
+                )
+
+    def load_protocols(self, methods: dict[str, Method]) -> list[Protocol]:
+        protocols = []
+        for name, indication, method, minutes, text in PROTOCOLS:
+            protocol, created = Protocol.objects.get_or_create(
+                name=name,
+                defaults={
+                    "indication": indication,
+                    "method": methods[method],
+                    "session_minutes": minutes,
+                },
+            )
+            if created:
+                services.protocol_set_phases(protocol=protocol, phases=engine.parse_protocol(text))
+            protocols.append(protocol)
+        return protocols
+
+    def user(self, username: str, first: str, last: str, role: str, *, staff=False):
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "is_staff": staff,
+                "email": f"{username}@clinic.example",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    def load_people(self, methods: dict[str, Method]) -> list[Clinician]:
+        roles.sync_roles()
+        self.user("admin", "Alex", "Admin", roles.ADMIN, staff=True)
+        self.user("reception", "Rita", "Desk", roles.RECEPTIONIST)
+        clinicians = []
+        for username, first, last, specialty, method_names, hours in CLINICIANS:
+            user = self.user(username, first, last, roles.CLINICIAN)
+            clinician, created = Clinician.objects.get_or_create(
+                user=user, defaults={"specialty": specialty}
+            )
+            if created:
+                clinician.methods.set(methods[name] for name in method_names)
+                WorkingHours.objects.bulk_create(
+                    WorkingHours(clinician=clinician, weekday=day, starts=time(a), ends=time(b))
+                    for day, spans in hours.items()
+                    for a, b in spans
+                )
+            clinicians.append(clinician)
+        return clinicians
+
+    def load_patients(self, today, clinicians, protocols) -> None:
+        areas = list(TreatmentArea.objects.all())
+        products = list(Product.objects.exclude(category=Product.Category.ANAESTHETIC))
+        for index in range(40):
+            # One generator per patient: a rerun that skips existing rows draws the same names.
+            rng = random.Random(f"patient-{index}")
+            male = index % 4 == 3
+            first = rng.choice(FIRST_NAMES_M if male else FIRST_NAMES_F)
+            last = LAST_NAMES[index]
+            born = today - timedelta(days=rng.randint(25 * 365, 68 * 365))
+            patient, created = Patient.objects.get_or_create(
+                first_name=first,
+                last_name=last,
+                defaults={
+                    "date_of_birth": born,
+                    "sex": Patient.Sex.MALE if male else Patient.Sex.FEMALE,
+                    "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+                    f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    "email": f"{first.lower()}.{last.lower()}@mail.example",
+                    "preferred_language": rng.choice(["fr", "fr", "fr", "en", "it"]),
+                },
+            )
+            if not created:
+                continue
+            clinician = clinicians[index % len(clinicians)]
+            Screening.objects.create(
+                patient=patient,
+                screened_on=today - timedelta(days=rng.randint(1, 60)),
+                screened_by=clinician,
+                pregnant=not male and index % 17 == 5,
+                anticoagulants=index % 13 == 7,
+                uncontrolled_diabetes=index % 19 == 11,
+                takes_aspirin_or_clopidogrel=index % 6 == 1,
+                uses_retinoid_creams=index % 5 == 2,
+                wants_anaesthetic_cream=index % 3 == 0,
+            )
+            if index % 2 == 0:
+                protocol = protocols[index % len(protocols)]
+                services.plan_create(
+                    patient=patient,
+                    protocol=protocol,
+                    start_date=today + timedelta(days=rng.randint(-70, 21)),
+                    clinician=clinician,
+                    areas=rng.sample(areas, k=rng.randint(1, 3)),
+                    products=rng.sample(products, k=rng.randint(1, 2)),
+                )

@@ -1,0 +1,374 @@
+"""The clinic's resources: its settings and hours, closures, clinicians, rooms, areas,
+methods, products and their batches.
+
+These are what admins edit in Django admin; the scheduler reads them to know when and
+where a session can take place and what may be injected.
+"""
+
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+HOURS_END_BEFORE_START = "Closing time must be after opening time."
+RANGE_END_BEFORE_START = "The last day must be on or after the first day."
+TIME_OFF_END_BEFORE_START = "Time off must end after it starts."
+UNKNOWN_TIME_ZONE = "Unknown time zone; use a name such as Europe/Paris."
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(UNKNOWN_TIME_ZONE, code="time_zone") from None
+
+
+class ClinicSettings(models.Model):
+    """The clinic itself: one row, created on first use."""
+
+    name = models.CharField(max_length=120, default="Mesotherapy Clinic")
+    time_zone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
+    default_session_minutes = models.PositiveSmallIntegerField(
+        default=45, help_text="Used when a protocol does not say how long a session takes."
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=10, help_text="Kept free after every session to clean and prepare the room."
+    )
+    slot_grid_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Sessions start on this grid (15 means :00, :15, :30, :45)."
+    )
+    anaesthetic_cream_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="How much earlier a patient who wants anaesthetic cream is asked to arrive.",
+    )
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="clinic_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(default_session_minutes__gte=5),
+                name="clinic_settings_session_at_least_5_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_grid_minutes__gte=5) & Q(slot_grid_minutes__lte=120),
+                name="clinic_settings_grid_5_to_120_min",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.default_session_minutes is not None and self.default_session_minutes < 5:
+            raise ValidationError(
+                {"default_session_minutes": "A session lasts at least 5 minutes."}
+            )
+        if self.slot_grid_minutes is not None and not 5 <= self.slot_grid_minutes <= 120:
+            raise ValidationError({"slot_grid_minutes": "Use a grid between 5 and 120 minutes."})
+
+    @classmethod
+    def load(cls) -> "ClinicSettings":
+        """The clinic's settings (one query); created with defaults when missing."""
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> date:
+        return timezone.localdate(timezone=self.tz)
+
+
+class OpeningHours(models.Model):
+    """One open span of a weekday; two rows on a day make a lunch break."""
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="opening_hours_order"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self):
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValidationError({"closes": HOURS_END_BEFORE_START})
+
+
+class Closure(models.Model):
+    """Days the whole clinic is closed: a public holiday, the summer break."""
+
+    name = models.CharField(max_length=120)
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="closure_order"),
+        ]
+
+    def __str__(self):
+        if self.first_day == self.last_day:
+            return f"{self.name} ({self.first_day:%d %b %Y})"
+        return f"{self.name} ({self.first_day:%d %b %Y} – {self.last_day:%d %b %Y})"
+
+    def clean(self):
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": RANGE_END_BEFORE_START})
+
+
+class Equipment(models.Model):
+    """A device a room may hold, such as the electrodermoporation device."""
+
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "equipment"
+
+    def __str__(self):
+        return self.name
+
+
+class Method(models.Model):
+    """How the product gets into the skin: needle injection, electrodermoporation..."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    required_equipment = models.ManyToManyField(
+        Equipment, blank=True, help_text="A room must hold all of these to host the session."
+    )
+    needle_free = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    equipment = models.ManyToManyField(Equipment, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Clinician(models.Model):
+    """An aesthetic doctor or dermatologist who screens patients and treats them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clinician"
+    )
+    title = models.CharField(max_length=40, blank=True, default="Dr")
+    specialty = models.CharField(max_length=120, blank=True)
+    methods = models.ManyToManyField(Method, blank=True, related_name="clinicians")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self):
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"{self.title} {name}".strip()
+
+
+class WorkingHours(models.Model):
+    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["clinician", "weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="working_hours_order"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="working_hours_weekday"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.clinician}: {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+        )
+
+    def clean(self):
+        if self.starts and self.ends and self.ends <= self.starts:
+            raise ValidationError({"ends": HOURS_END_BEFORE_START})
+
+
+class TimeOff(models.Model):
+    """A clinician away: holiday, training, a morning at the hospital."""
+
+    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="time_off_order"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.clinician} off {self.starts_at:%d %b %Y %H:%M} – {self.ends_at:%d %b %Y %H:%M}"
+        )
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": TIME_OFF_END_BEFORE_START})
+
+
+class TreatmentArea(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Contraindication(models.Model):
+    """A finding of the screening that forbids booking without a recorded override.
+
+    `code` names the screening field that records it, so admins can rename and explain a
+    contraindication, or limit it to some methods, without a code change.
+    """
+
+    class Code(models.TextChoices):
+        PREGNANCY = "pregnant", "Pregnancy"
+        INFECTION = "infection", "Local or systemic infection"
+        CHRONIC_DISEASE = "chronic_disease", "Serious chronic disease"
+        UNCONTROLLED_DIABETES = "uncontrolled_diabetes", "Uncontrolled diabetes"
+        EPILEPSY = "epilepsy", "Epilepsy"
+        ANTICOAGULANTS = "anticoagulants", "Anticoagulant therapy (warfarin)"
+        PRODUCT_ALLERGY = "product_allergy", "Allergy to a product in the plan"
+        METAL_IMPLANTS = "metal_implants", "Metal implants"
+        PACEMAKER = "pacemaker", "Pacemaker"
+
+    code = models.CharField(max_length=40, choices=Code.choices, unique=True)
+    name = models.CharField(max_length=120)
+    guidance = models.TextField(blank=True)
+    methods = models.ManyToManyField(
+        Method,
+        blank=True,
+        help_text="Leave empty when it applies to every method.",
+        related_name="contraindications",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    """An injectable or topical product; each use is traced to a batch."""
+
+    class Category(models.TextChoices):
+        HYALURONIC_ACID = "hyaluronic_acid", "Non-cross-linked hyaluronic acid"
+        VITAMINS = "vitamins", "Multivitamins and minerals"
+        AMINO_ACIDS = "amino_acids", "Amino acids and coenzymes"
+        ANTIOXIDANTS = "antioxidants", "Antioxidants and plant extracts"
+        HOMEOPATHIC = "homeopathic", "Homeopathic preparation"
+        LIPOLYTIC = "lipolytic", "Lipolytic agent"
+        HAIR = "hair", "Hair actives"
+        PEEL = "peel", "Peel"
+        ANAESTHETIC = "anaesthetic", "Anaesthetic cream"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=120, unique=True)
+    category = models.CharField(max_length=40, choices=Category.choices)
+    composition = models.TextField(blank=True)
+    contraindications = models.ManyToManyField(
+        Contraindication,
+        blank=True,
+        related_name="products",
+        help_text="Findings that forbid this product beyond the general ones.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BatchQuerySet(models.QuerySet):
+    def usable_on(self, day: date):
+        return self.filter(expiry_date__gte=day)
+
+
+class ProductBatch(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="batches")
+    lot_number = models.CharField(max_length=60)
+    expiry_date = models.DateField()
+    received_on = models.DateField(null=True, blank=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product", "expiry_date"]
+        verbose_name_plural = "product batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "lot_number"], name="batch_lot_unique_per_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True) | Q(expiry_date__gt=F("received_on")),
+                name="batch_expires_after_receipt",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} lot {self.lot_number} (exp. {self.expiry_date:%m/%Y})"
+
+    def clean(self):
+        if self.received_on and self.expiry_date and self.expiry_date <= self.received_on:
+            raise ValidationError({"expiry_date": "A batch must expire after it was received."})
+
+    def is_expired(self, on: date) -> bool:
+        return self.expiry_date < on

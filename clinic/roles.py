@@ -1,0 +1,64 @@
+"""The three roles of the clinic as auth groups, and what each may do.
+
+Kept in code and synced after every migrate, so a new model's permissions reach the
+roles without a hand-written data migration each time.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+CLINICIAN = "Clinician"
+RECEPTIONIST = "Receptionist"
+ADMIN = "Admin"
+
+# app label -> codenames; "*" means every permission of the app.
+ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
+    ADMIN: {"clinic": "*", "plans": "*", "patients": "*"},
+    CLINICIAN: {
+        "clinic": {
+            "view_treatmentarea",
+            "view_product",
+            "view_productbatch",
+            "view_method",
+            "view_room",
+            "view_clinician",
+            "view_closure",
+            "view_contraindication",
+        },
+        "patients": {
+            "view_patient",
+            "add_patient",
+            "change_patient",
+            "view_screening",
+            "add_screening",
+            "change_screening",
+        },
+        "plans": {
+            "view_protocol",
+            "view_treatmentplan",
+            "add_treatmentplan",
+            "change_treatmentplan",
+            "view_session",
+            "change_session",
+            "record_treatment",
+            "override_contraindication",
+        },
+    },
+    RECEPTIONIST: {
+        "clinic": {"view_room", "view_clinician", "view_closure"},
+        "patients": {"view_patient", "add_patient", "change_patient"},
+        "plans": {"view_protocol", "view_treatmentplan", "view_session", "change_session"},
+    },
+}
+
+
+def sync_roles(**kwargs) -> None:
+    """Create the role groups and give each exactly its permissions."""
+    for role, apps in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = Permission.objects.none()
+        for app_label, codenames in apps.items():
+            perms = Permission.objects.filter(content_type__app_label=app_label)
+            if codenames != "*":
+                perms = perms.filter(codename__in=codenames)
+            wanted = wanted | perms
+        group.permissions.set(wanted)

@@ -1,0 +1,147 @@
+"""Patients and their medical screening.
+
+A screening is dated: the latest one is what the clinician relies on when booking, and
+the older ones stay as the patient's history. Screening data is medical: only clinicians
+may read it (the `view_screening` permission, which receptionists do not hold).
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from clinic.models import Clinician, Contraindication, Product
+
+BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
+SCREENED_IN_FUTURE = "A screening cannot be dated in the future."
+SCREENED_BEFORE_BIRTH = "A screening cannot be dated before the patient's birth."
+PREGNANT_MALE = "Pregnancy can only be recorded for a female patient."
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ().-]{6,20}$", "Enter a phone number of digits, spaces and an optional +."
+)
+
+
+class Patient(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        OTHER = "X", "Other / not stated"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        FRENCH = "fr", "French"
+        GERMAN = "de", "German"
+        ITALIAN = "it", "Italian"
+        SPANISH = "es", "Spanish"
+        RUSSIAN = "ru", "Russian"
+
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    phone = models.CharField(max_length=32, validators=[phone_validator])
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    preferred_language = models.CharField(
+        max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    notes = models.TextField(
+        blank=True, help_text="Practical notes for the front desk (not medical)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "date_of_birth"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["phone"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+
+    def __str__(self):
+        return f"{self.last_name.upper()} {self.first_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def clean(self):
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": BIRTH_IN_FUTURE})
+
+
+class Screening(models.Model):
+    """What the clinician found before treating: contraindications and medication.
+
+    Each contraindication is its own typed field named by `Contraindication.Code`, so the
+    database holds facts, not free text, and the booking check can read them directly.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    screened_on = models.DateField()
+    screened_by = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="screenings")
+
+    # Contraindications (field names are Contraindication.Code values).
+    pregnant = models.BooleanField("pregnancy", default=False)
+    infection = models.BooleanField("local or systemic infection", default=False)
+    chronic_disease = models.BooleanField("serious chronic disease", default=False)
+    uncontrolled_diabetes = models.BooleanField(default=False)
+    epilepsy = models.BooleanField(default=False)
+    anticoagulants = models.BooleanField("anticoagulant therapy (warfarin)", default=False)
+    metal_implants = models.BooleanField(default=False)
+    pacemaker = models.BooleanField(default=False)
+    allergic_to = models.ManyToManyField(
+        Product, blank=True, related_name="allergic_screenings", verbose_name="allergic to"
+    )
+    other_allergies = models.TextField(blank=True)
+
+    # Medication and preparation that shape the instructions before a session.
+    takes_aspirin_or_clopidogrel = models.BooleanField(
+        default=False, help_text="Stop 2-3 days before each session."
+    )
+    uses_retinoid_creams = models.BooleanField(
+        default=False, help_text="Stop 3-4 days before each session."
+    )
+    other_medication = models.TextField(blank=True)
+    wants_anaesthetic_cream = models.BooleanField(default=False)
+
+    clinical_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["patient", "-screened_on", "-id"]
+        get_latest_by = ["screened_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "screened_on"], name="one_screening_per_patient_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Screening of {self.patient} on {self.screened_on:%d %b %Y}"
+
+    def clean(self):
+        errors = {}
+        if self.screened_on and self.screened_on > timezone.localdate():
+            errors["screened_on"] = SCREENED_IN_FUTURE
+        patient = getattr(self, "patient", None) if self.patient_id else None
+        if patient and self.screened_on and self.screened_on < patient.date_of_birth:
+            errors["screened_on"] = SCREENED_BEFORE_BIRTH
+        if patient and self.pregnant and patient.sex == Patient.Sex.MALE:
+            errors["pregnant"] = PREGNANT_MALE
+        if errors:
+            raise ValidationError(errors)
+
+    def findings(self) -> set[str]:
+        """The contraindication codes this screening records (allergies excluded)."""
+        return {
+            code
+            for code in Contraindication.Code.values
+            if code != Contraindication.Code.PRODUCT_ALLERGY and getattr(self, code)
+        }

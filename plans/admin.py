@@ -1,0 +1,268 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.template.loader import render_to_string
+
+from clinic.models import ClinicSettings
+from plans import engine, services
+from plans.models import PHASE_FIELDS, Protocol, ProtocolPhase, Session, TreatmentPlan
+
+PREVIEW_MONTHS = 12
+
+
+class PhaseFormSet(BaseInlineFormSet):
+    """Checks the phases together: an open-ended phase may only come last."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        forms_kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        forms_kept.sort(key=lambda form: form.cleaned_data.get("position") or 0)
+        for index, form in enumerate(forms_kept):
+            values = {name: form.cleaned_data.get(name) for name in PHASE_FIELDS}
+            phase = ProtocolPhase(**values).as_phase()
+            for field, message in engine.phase_problems(
+                phase, is_last=index == len(forms_kept) - 1
+            ):
+                form.add_error(field, message)
+
+
+class ProtocolPhaseInline(admin.TabularInline):
+    model = ProtocolPhase
+    formset = PhaseFormSet
+    extra = 0
+    fields = [
+        "position",
+        "maintenance",
+        "interval_min",
+        "interval_max",
+        "interval_unit",
+        "tolerance_days",
+        "span_kind",
+        "span_min",
+        "span_max",
+        "span_unit",
+    ]
+    ordering = ["position"]
+
+
+class ProtocolAdminForm(forms.ModelForm):
+    protocol_text = forms.CharField(
+        label="Phases as text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=(
+            "Paste a protocol such as “every 2 weeks for 1-2 months, then monthly for 3 "
+            "months, then every 3-6 months” to replace the phases below."
+        ),
+    )
+
+    class Meta:
+        model = Protocol
+        fields = ["name", "indication", "method", "session_minutes", "description", "is_active"]
+
+    def clean_protocol_text(self):
+        text = self.cleaned_data["protocol_text"].strip()
+        if not text:
+            return None
+        try:
+            return engine.parse_protocol(text)
+        except engine.ProtocolError as error:
+            raise ValidationError(str(error)) from error
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(admin.ModelAdmin):
+    form = ProtocolAdminForm
+    list_display = ["name", "indication", "method", "canonical_text", "version", "is_active"]
+    list_filter = ["indication", "method", "is_active"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["version", "canonical_text", "preview"]
+    inlines = [ProtocolPhaseInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "indication",
+                    "method",
+                    "session_minutes",
+                    "description",
+                    "is_active",
+                    "version",
+                ]
+            },
+        ),
+        ("Phases", {"fields": ["canonical_text", "protocol_text"]}),
+        ("Preview of the first year from today", {"fields": ["preview"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("method").prefetch_related("phases")
+
+    @admin.display(description="protocol")
+    def canonical_text(self, obj):
+        return obj.text if obj.pk else "—"
+
+    @admin.display(description="sessions")
+    def preview(self, obj):
+        if not obj.pk or not obj.phase_values():
+            return "Save the protocol with its phases to see its sessions."
+        today = ClinicSettings.load().today()
+        try:
+            windows = engine.expand(obj.phase_values(), today, horizon_months=PREVIEW_MONTHS)
+        except engine.ProtocolError as error:
+            return str(error)
+        year_end = engine.add_interval(today, PREVIEW_MONTHS, engine.Unit.MONTH)
+        return render_to_string(
+            "plans/protocol_preview.html",
+            {"windows": [w for w in windows if w.due <= year_end], "start": today},
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pasted = form.cleaned_data.get("protocol_text")
+        protocol = form.instance
+        before = protocol.phase_values() if change else ()
+        if pasted:
+            # The pasted text replaces the inline rows, which are left unsaved.
+            form.save_m2m()
+            for formset in formsets:
+                formset.save(commit=False)
+            services.protocol_set_phases(protocol=protocol, phases=pasted)
+            return
+        super().save_related(request, form, formsets, change)
+        protocol.refresh_from_db(fields=["version"])
+        after = protocol.phase_values()
+        if change and before and after != before:
+            protocol.version += 1
+            protocol.save(update_fields=["version", "updated_at"])
+            messages.info(
+                request,
+                f"Phases changed: new plans follow version {protocol.version}; "
+                "existing plans keep the phases they were made with.",
+            )
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "phase",
+        "due",
+        "earliest",
+        "latest",
+        "optional",
+        "status",
+        "starts_at",
+        "clinician",
+        "room",
+    ]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TreatmentPlanAdminForm(forms.ModelForm):
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "patient",
+            "protocol",
+            "start_date",
+            "horizon_months",
+            "areas",
+            "products",
+            "clinician",
+            "status",
+            "notes",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        plan = self.instance
+        moved = any(
+            name in self.changed_data for name in ("protocol", "start_date", "horizon_months")
+        )
+        if plan.pk and moved and not services.plan_can_change_dates(plan):
+            raise ValidationError(services.PLAN_HAS_BOOKINGS)
+        protocol = cleaned.get("protocol")
+        if protocol and not protocol.phase_values():
+            self.add_error("protocol", services.PROTOCOL_HAS_NO_PHASES)
+        return cleaned
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(admin.ModelAdmin):
+    form = TreatmentPlanAdminForm
+    list_display = ["patient", "protocol", "protocol_version", "start_date", "clinician", "status"]
+    list_filter = ["status", "protocol", "clinician"]
+    search_fields = ["patient__last_name", "patient__first_name", "protocol__name"]
+    list_select_related = ["patient", "protocol", "clinician__user"]
+    autocomplete_fields = ["patient"]
+    filter_horizontal = ["areas", "products"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["protocol_version", "followed_phases"]
+    inlines = [SessionInline]
+
+    @admin.display(description="phases followed")
+    def followed_phases(self, obj):
+        if not obj.pk:
+            return "—"
+        return f"{engine.render_protocol(obj.phase_values())} (version {obj.protocol_version})"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        moved = {"protocol", "start_date", "horizon_months"} & set(form.changed_data)
+        if not change or moved:
+            services.plan_write_sessions(
+                plan=form.instance, copy_protocol=not change or "protocol" in moved
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "plan",
+        "number",
+        "due",
+        "earliest",
+        "latest",
+        "status",
+        "starts_at",
+        "clinician",
+        "room",
+        "needs_rebooking",
+    ]
+    list_filter = ["status", "needs_rebooking", "optional", "clinician", "room"]
+    search_fields = ["patient__last_name", "patient__first_name"]
+    list_select_related = ["plan__protocol", "plan__patient", "clinician__user", "room"]
+    raw_id_fields = ["plan", "patient"]
+    readonly_fields = [
+        "plan",
+        "patient",
+        "number",
+        "phase",
+        "due",
+        "earliest",
+        "latest",
+        "optional",
+    ]
+    date_hierarchy = "due"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,395 @@
+"""Protocols, treatment plans and their sessions.
+
+Phases are stored as typed fields and turned into `engine.Phase` values; the protocol
+text is only a way to type and show them (`engine.parse_protocol`/`render_protocol`).
+A plan copies its protocol's phases when it is created, so editing a protocol later
+changes new plans only.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from clinic.models import Clinician, Method, Product, Room, TreatmentArea
+from patients.models import Patient
+from plans import engine
+
+SESSION_KEPT = "A {status} session is part of the patient's record and cannot be deleted."
+WINDOW_ORDER = "The session's window must hold its due date (earliest ≤ due ≤ latest)."
+BOOKING_ENDS_BEFORE_START = "A booking must end after it starts."
+BOOKING_INCOMPLETE = "A booked session needs a start, an end, a clinician and a room."
+CANCEL_NEEDS_REASON = "Say why the session was cancelled."
+
+
+PHASE_FIELDS = (
+    "interval_min",
+    "interval_max",
+    "interval_unit",
+    "tolerance_days",
+    "span_kind",
+    "span_min",
+    "span_max",
+    "span_unit",
+    "maintenance",
+)
+
+
+class PhaseFields(models.Model):
+    """The typed form of one `engine.Phase`, shared by protocols and plans."""
+
+    position = models.PositiveSmallIntegerField(default=1)
+    interval_min = models.PositiveSmallIntegerField("every (from)")
+    interval_max = models.PositiveSmallIntegerField("every (to)")
+    interval_unit = models.CharField(
+        "unit", max_length=8, choices=[(u.value, u.value) for u in engine.Unit]
+    )
+    tolerance_days = models.PositiveSmallIntegerField("± days", default=0)
+    span_kind = models.CharField(
+        "span",
+        max_length=10,
+        choices=[
+            (engine.SpanKind.COUNT.value, "number of sessions"),
+            (engine.SpanKind.DURATION.value, "for a duration"),
+            (engine.SpanKind.OPEN.value, "open-ended"),
+        ],
+        default=engine.SpanKind.OPEN.value,
+    )
+    span_min = models.PositiveSmallIntegerField("span (from)", null=True, blank=True)
+    span_max = models.PositiveSmallIntegerField("span (to)", null=True, blank=True)
+    span_unit = models.CharField(
+        "span unit",
+        max_length=8,
+        choices=[(u.value, u.value) for u in engine.Unit],
+        blank=True,
+        default="",
+        help_text="For a duration span only.",
+    )
+    maintenance = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_min__gte=1) & Q(interval_max__gte=F("interval_min")),
+                name="%(app_label)s_%(class)s_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(span_kind="open", span_min__isnull=True, span_max__isnull=True, span_unit="")
+                    | Q(
+                        span_kind="count",
+                        span_min__gte=1,
+                        span_max__gte=F("span_min"),
+                        span_unit="",
+                    )
+                    | (
+                        Q(span_kind="duration", span_min__gte=1, span_max__gte=F("span_min"))
+                        & ~Q(span_unit="")
+                    )
+                ),
+                name="%(app_label)s_%(class)s_span_shape",
+            ),
+        ]
+
+    def __str__(self):
+        return engine.render_phase(self.as_phase())
+
+    def as_phase(self) -> engine.Phase:
+        return engine.Phase(
+            interval_min=self.interval_min,
+            interval_max=self.interval_max,
+            interval_unit=engine.Unit(self.interval_unit),
+            tolerance_days=self.tolerance_days,
+            span_kind=engine.SpanKind(self.span_kind),
+            span_min=self.span_min,
+            span_max=self.span_max,
+            span_unit=engine.Unit(self.span_unit) if self.span_unit else None,
+            maintenance=self.maintenance,
+        )
+
+    @classmethod
+    def fields_of(cls, phase: engine.Phase) -> dict:
+        return {
+            "interval_min": phase.interval_min,
+            "interval_max": phase.interval_max,
+            "interval_unit": phase.interval_unit.value,
+            "tolerance_days": phase.tolerance_days,
+            "span_kind": phase.span_kind.value,
+            "span_min": phase.span_min,
+            "span_max": phase.span_max,
+            "span_unit": phase.span_unit.value if phase.span_unit else "",
+            "maintenance": phase.maintenance,
+        }
+
+    def clean(self):
+        required = (self.interval_min, self.interval_max, self.interval_unit, self.span_kind)
+        if any(value in (None, "") for value in required):
+            return  # the form already says which field is missing
+        # Whether an open-ended phase is last is a rule of the whole protocol, checked
+        # where all the phases are known (the admin formset and the services).
+        problems = engine.phase_problems(self.as_phase(), is_last=True)
+        if problems:
+            errors: dict[str, list[str]] = {}
+            for field, message in problems:
+                errors.setdefault(field, []).append(message)
+            raise ValidationError(errors)
+
+
+class Protocol(models.Model):
+    """A course of treatment as the clinic publishes it: phases run one after another."""
+
+    class Indication(models.TextChoices):
+        REJUVENATION = "rejuvenation", "Skin rejuvenation"
+        DARK_CIRCLES = "dark_circles", "Dark circles"
+        SCARS = "scars", "Acne and injury scars"
+        STRETCH_MARKS = "stretch_marks", "Stretch marks"
+        CELLULITE = "cellulite", "Cellulite and localised fat"
+        HAIR_LOSS = "hair_loss", "Hair loss"
+        PAIN = "pain", "Joint and musculoskeletal pain"
+
+    name = models.CharField(max_length=120, unique=True)
+    indication = models.CharField(max_length=32, choices=Indication.choices)
+    method = models.ForeignKey(Method, on_delete=models.PROTECT, related_name="protocols")
+    session_minutes = models.PositiveSmallIntegerField("session length (minutes)", default=45)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up each time the phases change."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session_minutes__gte=5) & Q(session_minutes__lte=480),
+                name="protocol_session_length",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def phase_values(self) -> tuple[engine.Phase, ...]:
+        """The engine's phases (uses prefetched `phases` when present)."""
+        return tuple(phase.as_phase() for phase in self.phases.all())
+
+    @property
+    def text(self) -> str:
+        phases = self.phase_values()
+        return engine.render_protocol(phases) if phases else ""
+
+
+class ProtocolPhase(PhaseFields):
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="phases")
+
+    class Meta(PhaseFields.Meta):
+        constraints = [
+            *PhaseFields.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["protocol", "position"], name="protocol_phase_position_unique"
+            ),
+        ]
+
+
+class TreatmentPlan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        STOPPED = "stopped", "Stopped"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="plans")
+    protocol_version = models.PositiveIntegerField(editable=False, default=1)
+    start_date = models.DateField()
+    horizon_months = models.PositiveSmallIntegerField(
+        default=engine.DEFAULT_HORIZON_MONTHS,
+        help_text="How far ahead an open-ended maintenance phase is planned.",
+    )
+    areas = models.ManyToManyField(TreatmentArea, related_name="plans")
+    products = models.ManyToManyField(Product, blank=True, related_name="plans")
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="plans")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(horizon_months__gte=1) & Q(horizon_months__lte=120),
+                name="plan_horizon_1_to_120_months",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.protocol} for {self.patient} from {self.start_date:%d %b %Y}"
+
+    def phase_values(self) -> tuple[engine.Phase, ...]:
+        """The phases this plan follows (its own copy; uses prefetched `phases`)."""
+        return tuple(phase.as_phase() for phase in self.phases.all())
+
+
+class PlanPhase(PhaseFields):
+    """A phase as it was when the plan was made: the plan's own copy of its protocol."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="phases")
+
+    class Meta(PhaseFields.Meta):
+        constraints = [
+            *PhaseFields.Meta.constraints,
+            models.UniqueConstraint(fields=["plan", "position"], name="plan_phase_position_unique"),
+        ]
+
+
+class SessionQuerySet(models.QuerySet):
+    def delete(self):
+        kept = self.exclude(status=Session.Status.PLANNED).first()
+        if kept is not None:
+            raise ValidationError(SESSION_KEPT.format(status=kept.get_status_display().lower()))
+        return super().delete()
+
+    def occupying(self):
+        """Sessions that hold a time in the calendar (a cancelled one frees its slot)."""
+        return self.filter(status__in=Session.OCCUPYING)
+
+
+class Session(models.Model):
+    """One dated visit of a plan: planned within its window, then booked, then done.
+
+    `patient` repeats `plan.patient` so the database itself can refuse two bookings of
+    one patient at the same time.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    OCCUPYING = (Status.BOOKED, Status.ARRIVED, Status.DONE)
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="sessions")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveSmallIntegerField()
+    phase = models.PositiveSmallIntegerField()
+    due = models.DateField()
+    earliest = models.DateField()
+    latest = models.DateField()
+    optional = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    blocks_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="End of the booking plus the clinic's buffer: the clinician and room are "
+        "held until then.",
+    )
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    needs_rebooking = models.BooleanField(
+        default=False,
+        help_text="Set when a closure, time off or re-planning leaves the booking invalid.",
+    )
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        permissions = [
+            ("record_treatment", "Can record a session as done"),
+            ("override_contraindication", "Can book despite a contraindication"),
+        ]
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["status", "earliest"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="session_number_unique"),
+            models.CheckConstraint(
+                condition=Q(earliest__lte=F("due")) & Q(due__lte=F("latest")),
+                name="session_window_holds_due",
+            ),
+            models.CheckConstraint(
+                condition=(Q(starts_at__isnull=True) & Q(ends_at__isnull=True))
+                | Q(ends_at__gt=F("starts_at")),
+                name="session_booking_times",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["booked", "arrived"])
+                | Q(
+                    starts_at__isnull=False,
+                    ends_at__isnull=False,
+                    clinician__isnull=False,
+                    room__isnull=False,
+                    blocks_until__isnull=False,
+                ),
+                name="session_booked_has_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(blocks_until__isnull=True) | Q(blocks_until__gte=F("ends_at")),
+                name="session_buffer_after_end",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                name="session_cancel_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Session {self.number} of {self.plan}"
+
+    def save(self, *args, **kwargs):
+        if self.plan_id and not self.patient_id:
+            self.patient_id = self.plan.patient_id
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if (
+            self.earliest
+            and self.due
+            and self.latest
+            and not (self.earliest <= self.due <= self.latest)
+        ):
+            errors["due"] = WINDOW_ORDER
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = BOOKING_ENDS_BEFORE_START
+        if self.status in (self.Status.BOOKED, self.Status.ARRIVED) and not (
+            self.starts_at and self.ends_at and self.clinician_id and self.room_id
+        ):
+            errors["starts_at"] = BOOKING_INCOMPLETE
+        if self.status == self.Status.CANCELLED and not self.cancel_reason.strip():
+            errors["cancel_reason"] = CANCEL_NEEDS_REASON
+        if errors:
+            raise ValidationError(errors)
+
+    def delete(self, *args, **kwargs):
+        if self.status != self.Status.PLANNED:
+            raise ValidationError(SESSION_KEPT.format(status=self.get_status_display().lower()))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_booked(self) -> bool:
+        return self.status in self.OCCUPYING and self.starts_at is not None

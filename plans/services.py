@@ -1,0 +1,222 @@
+"""Writes to protocols, plans and sessions: load rows, ask the engine, write in one transaction.
+
+Every date a session carries comes from `plans.engine`; nothing here does calendar
+arithmetic of its own.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import Clinician, Product, TreatmentArea
+from patients.models import Patient
+from plans import engine
+from plans.models import PlanPhase, Protocol, ProtocolPhase, Session, TreatmentPlan
+
+PLAN_HAS_BOOKINGS = (
+    "Sessions of this plan are already booked or done; its start date and protocol can no "
+    "longer change. Reschedule the sessions instead."
+)
+PROTOCOL_HAS_NO_PHASES = "This protocol has no phases yet; an admin must add them first."
+SESSION_NOT_OPEN = "Only a planned, booked or arrived session can be recorded as done."
+DONE_IN_FUTURE = "A session cannot be recorded as done in the future."
+HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
+
+
+def _protocol_error(error: engine.ProtocolError, field: str) -> ValidationError:
+    return ValidationError({field: str(error)})
+
+
+@transaction.atomic
+def protocol_set_phases(*, protocol: Protocol, phases: Sequence[engine.Phase]) -> Protocol:
+    """Replace a protocol's phases; a real change starts a new version of the protocol."""
+    try:
+        engine.check_protocol(phases)
+    except engine.ProtocolError as error:
+        raise _protocol_error(error, "phases") from error
+    before = protocol.phase_values() if protocol.pk else ()
+    if tuple(phases) == before:
+        return protocol
+    protocol.phases.all().delete()
+    ProtocolPhase.objects.bulk_create(
+        ProtocolPhase(protocol=protocol, position=position, **PlanPhase.fields_of(phase))
+        for position, phase in enumerate(phases, start=1)
+    )
+    if before:
+        protocol.version += 1
+        protocol.save(update_fields=["version", "updated_at"])
+    return protocol
+
+
+def _session_rows(plan: TreatmentPlan, windows: Iterable[engine.SessionWindow]) -> list[Session]:
+    return [
+        Session(
+            plan=plan,
+            patient_id=plan.patient_id,
+            number=window.number,
+            phase=window.phase,
+            due=window.due,
+            earliest=window.earliest,
+            latest=window.latest,
+            optional=window.optional,
+        )
+        for window in windows
+    ]
+
+
+def _expand(phases: Sequence[engine.Phase], start: date, horizon_months: int, field: str):
+    try:
+        return engine.expand(phases, start, horizon_months=horizon_months)
+    except engine.ProtocolError as error:
+        raise _protocol_error(error, field) from error
+
+
+def _copy_protocol(plan: TreatmentPlan) -> tuple[engine.Phase, ...]:
+    phases = plan.protocol.phase_values()
+    if not phases:
+        raise ValidationError({"protocol": PROTOCOL_HAS_NO_PHASES})
+    plan.phases.all().delete()
+    PlanPhase.objects.bulk_create(
+        PlanPhase(plan=plan, position=position, **PlanPhase.fields_of(phase))
+        for position, phase in enumerate(phases, start=1)
+    )
+    plan.protocol_version = plan.protocol.version
+    plan.save(update_fields=["protocol_version"])
+    return phases
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    patient: Patient,
+    protocol: Protocol,
+    start_date: date,
+    clinician: Clinician,
+    areas: Iterable[TreatmentArea],
+    products: Iterable[Product] = (),
+    horizon_months: int = engine.DEFAULT_HORIZON_MONTHS,
+    notes: str = "",
+    created_by=None,
+) -> TreatmentPlan:
+    """Create a plan following the protocol as it is today, with all its sessions planned."""
+    plan = TreatmentPlan(
+        patient=patient,
+        protocol=protocol,
+        start_date=start_date,
+        clinician=clinician,
+        horizon_months=horizon_months,
+        notes=notes,
+        created_by=created_by,
+    )
+    plan.full_clean(exclude=["areas", "products"])
+    plan.save()
+    plan.areas.set(areas)
+    plan.products.set(products)
+    plan_write_sessions(plan=plan, copy_protocol=True)
+    return plan
+
+
+@transaction.atomic
+def plan_write_sessions(*, plan: TreatmentPlan, copy_protocol: bool) -> TreatmentPlan:
+    """(Re)write every session of a plan nothing of which is booked or done yet.
+
+    `copy_protocol` takes the protocol's current phases (a new plan, or a plan moved to
+    another protocol); otherwise the plan keeps the phases it was created with.
+    """
+    if plan.sessions.exclude(status=Session.Status.PLANNED).exists():
+        raise ValidationError(PLAN_HAS_BOOKINGS)
+    phases = _copy_protocol(plan) if copy_protocol else plan.phase_values()
+    windows = _expand(phases, plan.start_date, plan.horizon_months, "start_date")
+    plan.sessions.all().delete()
+    Session.objects.bulk_create(_session_rows(plan, windows))
+    return plan
+
+
+def plan_can_change_dates(plan: TreatmentPlan) -> bool:
+    return not plan.pk or not plan.sessions.exclude(status=Session.Status.PLANNED).exists()
+
+
+def _outcomes(plan: TreatmentPlan) -> list[engine.Outcome]:
+    """What happened so far: sessions done, and those skipped, up to the last done one."""
+    tz = timezone.get_current_timezone()
+    outcomes = []
+    for session in plan.sessions.order_by("number"):
+        if session.status == Session.Status.DONE:
+            outcomes.append(
+                engine.Outcome(session.number, timezone.localdate(session.starts_at, tz))
+            )
+        elif session.status in (Session.Status.CANCELLED, Session.Status.NO_SHOW):
+            outcomes.append(engine.Outcome(session.number, None))
+        else:
+            break
+    return outcomes
+
+
+@transaction.atomic
+def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
+    """Recompute the sessions still to come from what actually happened.
+
+    Planned sessions take their new windows (extra ones are added, surplus planned ones
+    removed); a booked session keeps its booking and is flagged `needs_rebooking` when its
+    date now falls outside its new window. Returns the bookings so flagged.
+    """
+    outcomes = _outcomes(plan)
+    if not outcomes:
+        return []
+    try:
+        windows = engine.replan(
+            plan.phase_values(), plan.start_date, outcomes, horizon_months=plan.horizon_months
+        )
+    except engine.ProtocolError as error:
+        raise _protocol_error(error, "start_date") from error
+    except ValueError as error:
+        # The engine refuses a history it cannot follow, e.g. sessions held out of order.
+        raise ValidationError({"held_at": HELD_OUT_OF_ORDER}) from error
+    tz = timezone.get_current_timezone()
+    last_recorded = outcomes[-1].number
+    upcoming = {s.number: s for s in plan.sessions.filter(number__gt=last_recorded)}
+    flagged, changed, created = [], [], []
+    for window in windows:
+        session = upcoming.pop(window.number, None)
+        if session is None:
+            created.append(_session_rows(plan, [window])[0])
+            continue
+        session.phase, session.optional = window.phase, window.optional
+        session.due, session.earliest, session.latest = window.due, window.earliest, window.latest
+        if session.starts_at is not None and session.status in Session.OCCUPYING:
+            booked_on = timezone.localdate(session.starts_at, tz)
+            session.needs_rebooking = not window.earliest <= booked_on <= window.latest
+            if session.needs_rebooking:
+                flagged.append(session)
+        changed.append(session)
+    Session.objects.bulk_update(
+        changed, ["phase", "optional", "due", "earliest", "latest", "needs_rebooking"]
+    )
+    Session.objects.bulk_create(created)
+    surplus = [s.pk for s in upcoming.values() if s.status == Session.Status.PLANNED]
+    Session.objects.filter(pk__in=surplus).delete()
+    return flagged
+
+
+@transaction.atomic
+def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
+    """Record that a session took place at `held_at`, then re-plan the rest of the plan."""
+    if session.status not in (
+        Session.Status.PLANNED,
+        Session.Status.BOOKED,
+        Session.Status.ARRIVED,
+    ):
+        raise ValidationError(SESSION_NOT_OPEN)
+    if held_at > timezone.now():
+        raise ValidationError({"held_at": DONE_IN_FUTURE})
+    length = session.plan.protocol.session_minutes
+    session.status = Session.Status.DONE
+    session.starts_at = held_at
+    session.ends_at = ends_at or held_at + timedelta(minutes=length)
+    session.needs_rebooking = False
+    session.save(update_fields=["status", "starts_at", "ends_at", "needs_rebooking", "updated_at"])
+    plan_replan(plan=session.plan)
+    return session

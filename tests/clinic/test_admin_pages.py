@@ -1,0 +1,145 @@
+"""An admin can open every model's list and add form; phases are checked as a whole."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from plans import engine
+from plans.models import Protocol, ProtocolPhase
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MODELS = sorted(
+    (model._meta.app_label, model._meta.model_name)
+    for model in admin.site._registry
+    if model._meta.app_label in {"clinic", "patients", "plans"}
+)
+
+
+@pytest.mark.parametrize(("app", "model"), MODELS)
+def test_admin_opens_every_list(client, clinic_admin, app, model):
+    factories.make_plan()
+    client.force_login(clinic_admin)
+    response = client.get(reverse(f"admin:{app}_{model}_changelist"))
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(("app", "model"), MODELS)
+def test_admin_add_form_opens_where_adding_is_allowed(client, clinic_admin, app, model):
+    client.force_login(clinic_admin)
+    response = client.get(reverse(f"admin:{app}_{model}_add"))
+    model_class = next(m for m in admin.site._registry if m._meta.model_name == model)
+    can_add = admin.site._registry[model_class].has_add_permission(
+        type("R", (), {"user": clinic_admin})()
+    )
+    assert response.status_code == (HTTPStatus.OK if can_add else HTTPStatus.FORBIDDEN)
+
+
+def test_receptionist_cannot_open_admin(client, receptionist):
+    client.force_login(receptionist)
+    response = client.get(reverse("admin:plans_protocol_changelist"))
+    assert response.status_code == HTTPStatus.FOUND
+
+
+def phase_form(prefix, index, **values):
+    row = {
+        "position": index + 1,
+        "interval_min": 2,
+        "interval_max": 2,
+        "interval_unit": "week",
+        "tolerance_days": 0,
+        "span_kind": "count",
+        "span_min": 3,
+        "span_max": 3,
+        "span_unit": "",
+    }
+    row.update(values)
+    return {f"{prefix}-{index}-{key}": value for key, value in row.items()}
+
+
+def protocol_post(protocol_id=None, phases=(), text=""):
+    method = factories.make_method()
+    data = {
+        "name": "Hair loss course",
+        "indication": "hair_loss",
+        "method": method.pk,
+        "session_minutes": 40,
+        "description": "",
+        "is_active": "on",
+        "protocol_text": text,
+        "phases-TOTAL_FORMS": len(phases),
+        "phases-INITIAL_FORMS": 0,
+        "phases-MIN_NUM_FORMS": 0,
+        "phases-MAX_NUM_FORMS": 1000,
+    }
+    for index, values in enumerate(phases):
+        data.update(phase_form("phases", index, **values))
+    return data
+
+
+def test_open_ended_phase_that_is_not_last_is_refused_on_its_field(client, clinic_admin):
+    client.force_login(clinic_admin)
+    data = protocol_post(phases=[{"span_kind": "open", "span_min": "", "span_max": ""}, {}])
+    response = client.post(reverse("admin:plans_protocol_add"), data)
+    assert response.status_code == HTTPStatus.OK
+    inline = response.context["inline_admin_formsets"][0].formset
+    assert engine.OPEN_PHASE_NOT_LAST in inline.forms[0].errors["span_kind"]
+    assert not Protocol.objects.exists()
+
+
+def test_zero_interval_is_refused_in_admin(client, clinic_admin):
+    client.force_login(clinic_admin)
+    data = protocol_post(phases=[{"interval_min": 0}])
+    response = client.post(reverse("admin:plans_protocol_add"), data)
+    inline = response.context["inline_admin_formsets"][0].formset
+    assert "interval_min" in inline.forms[0].errors
+    assert not Protocol.objects.exists()
+
+
+def test_pasted_text_becomes_the_phases(client, clinic_admin):
+    client.force_login(clinic_admin)
+    data = protocol_post(text="every 1-3 weeks, 3-6 sessions, then maintenance every 2-3 months")
+    response = client.post(reverse("admin:plans_protocol_add"), data)
+    assert response.status_code == HTTPStatus.FOUND
+    protocol = Protocol.objects.get()
+    assert protocol.text == engine.render_protocol(
+        engine.parse_protocol("every 1-3 weeks, 3-6 sessions, then maintenance every 2-3 months")
+    )
+    assert ProtocolPhase.objects.filter(protocol=protocol).count() == 2
+
+
+def test_unparseable_text_is_refused_on_the_text_field(client, clinic_admin):
+    client.force_login(clinic_admin)
+    response = client.post(
+        reverse("admin:plans_protocol_add"), protocol_post(text="every now and then")
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "protocol_text" in response.context["adminform"].form.errors
+    assert not Protocol.objects.exists()
+
+
+def test_protocol_page_shows_its_text_and_a_preview(client, clinic_admin):
+    protocol = factories.make_protocol("6 sessions every 2 weeks")
+    client.force_login(clinic_admin)
+    response = client.get(reverse("admin:plans_protocol_change", args=[protocol.pk]))
+    content = response.content.decode()
+    assert protocol.text in content
+    assert content.count("<tr>") >= 7  # header + six sessions in the first year
+
+
+def test_editing_phases_in_admin_starts_a_new_version(client, clinic_admin):
+    protocol = factories.make_protocol("6 sessions every 2 weeks")
+    client.force_login(clinic_admin)
+    data = protocol_post(text="4 sessions monthly")
+    data.update({"name": protocol.name, "method": protocol.method_id})
+    phase = protocol.phases.get()
+    data.update({"phases-TOTAL_FORMS": 1, "phases-INITIAL_FORMS": 1})
+    data.update(phase_form("phases", 0, id=phase.pk, protocol=protocol.pk, span_min=6, span_max=6))
+    response = client.post(reverse("admin:plans_protocol_change", args=[protocol.pk]), data)
+    assert response.status_code == HTTPStatus.FOUND
+    protocol.refresh_from_db()
+    assert protocol.version == 2
+    assert "4 sessions" in protocol.text

@@ -1,0 +1,40 @@
+"""The demo clinic loads once and a second run adds nothing."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"clinic", "patients", "plans", "auth"}
+    }
+
+
+def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    first = counts()
+    printed = capsys.readouterr().out
+    call_command("load_demo")
+    assert counts() == first
+    assert first["patients.Patient"] == 40
+    assert first["patients.Screening"] == 40
+    assert first["plans.Protocol"] == 4
+    assert first["clinic.Clinician"] == 3
+    assert first["clinic.Room"] == 3
+    assert first["plans.Session"] > 0
+    for login in ("admin", "reception", "dr.martin"):
+        assert login in printed
+
+
+def test_demo_refuses_to_run_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo")
