@@ -6,6 +6,7 @@ DEBUG off every HTTPS-only protection is switched on so `check --deploy` stays c
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -117,7 +118,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
+    # Tests use a file, not SQLite's shared in-memory database, whose table locks fail at
+    # once instead of waiting: concurrent bookings must queue as they do in production.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"clinic-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

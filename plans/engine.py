@@ -223,6 +223,17 @@ def earliest_after(phase: Phase, previous: date) -> date:
     )
 
 
+def latest_before(phase: Phase, following: date) -> date:
+    """The last day a session may be booked before a session of `phase` on `following`.
+
+    The mirror of `earliest_after`: any day up to it keeps `earliest_after(phase, day)`
+    on or before `following` (month steps only shorten when they clamp a month end).
+    """
+    return add_interval(following, -phase.interval_min, phase.interval_unit) + timedelta(
+        days=phase.tolerance_days
+    )
+
+
 # Rules of a phase
 # ================
 

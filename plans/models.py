@@ -8,6 +8,7 @@ changes new plans only.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -20,6 +21,7 @@ WINDOW_ORDER = "The session's window must hold its due date (earliest â‰¤ due â‰
 BOOKING_ENDS_BEFORE_START = "A booking must end after it starts."
 BOOKING_INCOMPLETE = "A booked session needs a start, an end, a clinician and a room."
 CANCEL_NEEDS_REASON = "Say why the session was cancelled."
+PREFERENCE_ORDER = "The preferred time must end after it starts."
 
 
 PHASE_FIELDS = (
@@ -32,6 +34,11 @@ PHASE_FIELDS = (
     "span_max",
     "span_unit",
     "maintenance",
+)
+
+
+weekdays_validator = RegexValidator(
+    r"^(?!.*(.).*\1)[0-6]*$", "List each weekday once, as digits 0 (Monday) to 6 (Sunday)."
 )
 
 
@@ -212,6 +219,22 @@ class TreatmentPlan(models.Model):
     products = models.ManyToManyField(Product, blank=True, related_name="plans")
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="plans")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    preferred_weekdays = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[weekdays_validator],
+        help_text="Days the patient can come, as weekday numbers (0 = Monday); empty = any.",
+    )
+    preferred_after = models.TimeField(null=True, blank=True, help_text="e.g. after 17:00")
+    preferred_before = models.TimeField(null=True, blank=True)
+    contraindication_override = models.TextField(
+        blank=True,
+        help_text="The clinical reason to treat despite a contraindication of the screening.",
+    )
+    override_by = models.ForeignKey(
+        Clinician, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -233,6 +256,22 @@ class TreatmentPlan(models.Model):
 
     def __str__(self):
         return f"{self.protocol} for {self.patient} from {self.start_date:%d %b %Y}"
+
+    def clean(self):
+        if (
+            self.preferred_after
+            and self.preferred_before
+            and self.preferred_before <= self.preferred_after
+        ):
+            raise ValidationError({"preferred_before": PREFERENCE_ORDER})
+
+    @property
+    def preferred_weekday_set(self) -> frozenset[int]:
+        return frozenset(int(day) for day in self.preferred_weekdays)
+
+    @property
+    def has_override(self) -> bool:
+        return bool(self.contraindication_override.strip())
 
     def phase_values(self) -> tuple[engine.Phase, ...]:
         """The phases this plan follows (its own copy; uses prefetched `phases`)."""

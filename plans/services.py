@@ -14,7 +14,14 @@ from django.utils import timezone
 from clinic.models import Clinician, Product, TreatmentArea
 from patients.models import Patient
 from plans import engine
-from plans.models import PlanPhase, Protocol, ProtocolPhase, Session, TreatmentPlan
+from plans.models import (
+    CANCEL_NEEDS_REASON,
+    PlanPhase,
+    Protocol,
+    ProtocolPhase,
+    Session,
+    TreatmentPlan,
+)
 
 PLAN_HAS_BOOKINGS = (
     "Sessions of this plan are already booked or done; its start date and protocol can no "
@@ -218,5 +225,46 @@ def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
     session.ends_at = ends_at or held_at + timedelta(minutes=length)
     session.needs_rebooking = False
     session.save(update_fields=["status", "starts_at", "ends_at", "needs_rebooking", "updated_at"])
+    plan_replan(plan=session.plan)
+    return session
+
+
+ARRIVAL_NOT_BOOKED = "Only a booked session can be marked as arrived."
+NO_SHOW_NOT_BOOKED = "Only a booked session can be marked as a no-show."
+CANCEL_NOT_OPEN = "Only a planned or booked session can be cancelled."
+
+
+@transaction.atomic
+def session_mark_arrived(*, session: Session) -> Session:
+    """The patient is at the desk: the receptionist checks them in."""
+    if session.status != Session.Status.BOOKED:
+        raise ValidationError(ARRIVAL_NOT_BOOKED)
+    session.status = Session.Status.ARRIVED
+    session.arrived_at = timezone.now()
+    session.save(update_fields=["status", "arrived_at", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def session_mark_no_show(*, session: Session) -> Session:
+    """The patient did not come: the session is kept, its slot freed, the plan re-planned."""
+    if session.status not in (Session.Status.BOOKED, Session.Status.ARRIVED):
+        raise ValidationError(NO_SHOW_NOT_BOOKED)
+    session.status = Session.Status.NO_SHOW
+    session.save(update_fields=["status", "updated_at"])
+    plan_replan(plan=session.plan)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, reason: str) -> Session:
+    """Cancel with a reason: the session stays on record, its slot is freed."""
+    if session.status not in (Session.Status.PLANNED, Session.Status.BOOKED):
+        raise ValidationError(CANCEL_NOT_OPEN)
+    if not reason.strip():
+        raise ValidationError({"cancel_reason": CANCEL_NEEDS_REASON})
+    session.status = Session.Status.CANCELLED
+    session.cancel_reason = reason.strip()
+    session.save(update_fields=["status", "cancel_reason", "updated_at"])
     plan_replan(plan=session.plan)
     return session

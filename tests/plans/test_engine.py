@@ -17,6 +17,7 @@ from plans.engine import (
     check_protocol,
     earliest_after,
     expand,
+    latest_before,
     parse_protocol,
     phase_problems,
     render_protocol,
@@ -718,3 +719,17 @@ def test_a_session_cannot_be_done_before_the_one_before_it():
     phases = parse_protocol(SIX_FORTNIGHTLY)
     with pytest.raises(ValueError, match="cannot be done before"):
         replan(phases, MONDAY_5_JANUARY, done(date(2026, 1, 10), date(2026, 1, 9)))
+
+
+@pytest.mark.parametrize(
+    ("text", "following", "expected"),
+    [
+        ("every 2 weeks", date(2026, 3, 2), date(2026, 2, 16)),
+        ("every 2 weeks ±2 days", date(2026, 3, 2), date(2026, 2, 18)),
+        ("monthly", date(2026, 3, 31), date(2026, 2, 28)),
+    ],
+)
+def test_spacing_before_a_booked_session_mirrors_the_spacing_after(text, following, expected):
+    phase = parse_protocol(text)[0]
+    assert latest_before(phase, following) == expected
+    assert earliest_after(phase, expected) <= following
