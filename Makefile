@@ -13,11 +13,11 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip==$(PIP_VERSION)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet --build-constraint .ci/build-constraints.txt -e .
+	$(PIP) install --quiet --build-constraint .ci/build-constraints.txt .
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PIP) install --quiet --build-constraint .ci/build-constraints.txt -e ".[test]"
+	$(PIP) install --quiet --build-constraint .ci/build-constraints.txt ".[test]"
 	@touch $@
 
 install: $(VENV)/.installed

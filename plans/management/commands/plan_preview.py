@@ -11,6 +11,7 @@ import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from plans import engine
 from plans.models import Protocol
@@ -45,9 +46,14 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def phases(self, text: str) -> tuple[engine.Phase, ...]:
-        saved = (
-            Protocol.objects.prefetch_related("phases").filter(name__iexact=text.strip()).first()
-        )
+        try:
+            saved = (
+                Protocol.objects.prefetch_related("phases")
+                .filter(name__iexact=text.strip())
+                .first()
+            )
+        except DatabaseError:
+            saved = None  # no database yet: protocol text still works
         if saved is not None:
             return saved.phase_values()
         try:
