@@ -35,18 +35,7 @@ class ProtocolPhaseInline(admin.TabularInline):
     model = ProtocolPhase
     formset = PhaseFormSet
     extra = 0
-    fields = [
-        "position",
-        "maintenance",
-        "interval_min",
-        "interval_max",
-        "interval_unit",
-        "tolerance_days",
-        "span_kind",
-        "span_min",
-        "span_max",
-        "span_unit",
-    ]
+    fields = ["position", *PHASE_FIELDS]
     ordering = ["position"]
 
 
