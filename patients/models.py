@@ -113,6 +113,7 @@ class Screening(models.Model):
     wants_anaesthetic_cream = models.BooleanField(default=False)
 
     clinical_notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["patient", "-screened_on", "-id"]

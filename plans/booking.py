@@ -12,7 +12,7 @@ another booking's. Either way the loser of a race gets `SLOT_TAKEN`.
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -43,12 +43,17 @@ WRONG_CLINICIAN = "{clinician} does not perform {method}."
 WRONG_ROOM = "{room} does not have the equipment for {method}."
 NOT_SCREENED = "The patient has no screening yet: a clinician must screen them before booking."
 CONTRAINDICATED = (
-    "Contraindicated ({findings}): a clinician must record an override on the plan first."
+    "Contraindicated ({findings}): a clinician must record an override on the plan, after "
+    "the latest screening, before booking."
 )
 PLAN_NOT_ACTIVE = "This plan is {status}: its sessions can no longer be booked."
+OVERDUE = "This session's window has passed: here are the first free times from today."
+INACTIVE = "{name} is not active any more."
 PROPOSAL_STALE = "The plan changed since the proposal was made; please propose again."
 
 LIVE = (Session.Status.BOOKED, Session.Status.ARRIVED)
+# A session marked done early still holds its clinician and room until `blocks_until`.
+HOLDING = (*LIVE, Session.Status.DONE)
 OUTSIDE_DAYS = 14
 
 
@@ -174,7 +179,7 @@ def load_calendar(
     clinician_ids = [c.pk for c in clinicians]
     room_ids = [r.pk for r in rooms]
     bookings = (
-        Session.objects.filter(status__in=LIVE)
+        Session.objects.filter(status__in=HOLDING)
         .filter(_ranges_q(bounds))
         .filter(
             Q(clinician_id__in=clinician_ids)
@@ -255,10 +260,13 @@ def _request(
     latest: date | None = None,
     outside_days: int = OUTSIDE_DAYS,
     prefer: slots.Slot | None = None,
+    use_preferences: bool = True,
 ) -> slots.SlotRequest:
     plan = session.plan
     preference = None
-    if plan.preferred_weekdays or plan.preferred_after or plan.preferred_before:
+    if use_preferences and (
+        plan.preferred_weekdays or plan.preferred_after or plan.preferred_before
+    ):
         preference = slots.Preference(
             plan.preferred_weekday_set, plan.preferred_after, plan.preferred_before
         )
@@ -283,17 +291,19 @@ def _request(
     )
 
 
-def _search_days(session: Session) -> tuple[date, date]:
-    reach = timedelta(days=OUTSIDE_DAYS)
-    return session.earliest - reach, session.latest + reach
-
-
 def _load_plan(plan_id: int) -> TreatmentPlan:
     return (
         TreatmentPlan.objects.select_related("protocol__method", "patient")
         .prefetch_related("phases")
         .get(pk=plan_id)
     )
+
+
+def _search_range(session: Session, today: date) -> tuple[date, date, bool]:
+    """The dates to search: the window, or from today on once the window has passed."""
+    if session.latest < today:
+        return today, today + timedelta(days=OUTSIDE_DAYS), True
+    return session.earliest, session.latest, False
 
 
 def slot_search(
@@ -307,34 +317,50 @@ def slot_search(
     """Free slots for a session inside its window, closest to its due date first.
 
     When nothing fits, the reason and the nearest slots outside the window (marked so).
+    An overdue session, whose window has passed, gets the first free times from today.
     """
     now = now or timezone.now()
     plan = _load_plan(session.plan_id)
     session.plan = plan
-    calendar = load_calendar(plan=plan, days=[_search_days(session)], exclude_session=session)
+    tz = ClinicSettings.load().tz
+    earliest, latest, overdue = _search_range(session, timezone.localdate(now, tz))
+    reach = timedelta(days=0 if overdue else OUTSIDE_DAYS)
+    calendar = load_calendar(
+        plan=plan, days=[(earliest - reach, latest + reach)], exclude_session=session
+    )
     others = plan.sessions.exclude(pk=session.pk).only("number", "phase", "status", "starts_at")
-    not_before, not_after = spacing_bounds(session, others, plan.phase_values(), calendar.clinic.tz)
+    not_before, not_after = spacing_bounds(session, others, plan.phase_values(), tz)
     clinicians, rooms = calendar.resources(clinician=clinician, room=room)
     request = _request(
-        session, calendar, now=now, not_before=not_before, not_after=not_after, limit=limit
+        session,
+        calendar,
+        now=now,
+        not_before=not_before,
+        not_after=not_after,
+        limit=limit,
+        earliest=earliest,
+        latest=latest,
+        outside_days=0 if overdue else OUTSIDE_DAYS,
     )
-    return slots.find_slots(
+    found = slots.find_slots(
         request,
         open_hours=calendar.open_hours,
         clinicians=clinicians,
         rooms=rooms,
         patient_busy=calendar.patient_busy,
     )
+    if overdue:
+        return slots.SlotSearch(
+            tuple(replace(slot, in_window=False) for slot in found.slots), OVERDUE
+        )
+    return found
 
 
 # --- safety -----------------------------------------------------------------------------
 
 
-def contraindications(plan: TreatmentPlan) -> list[str]:
-    """The names of what the latest screening forbids for this plan ([] when nothing).
-
-    Raises ValidationError(NOT_SCREENED) when the patient was never screened.
-    """
+def latest_screening(plan: TreatmentPlan) -> Screening:
+    """The screening booking relies on; ValidationError(NOT_SCREENED) when there is none."""
     screening = (
         Screening.objects.filter(patient_id=plan.patient_id)
         .prefetch_related("allergic_to")
@@ -343,31 +369,38 @@ def contraindications(plan: TreatmentPlan) -> list[str]:
     )
     if screening is None:
         raise ValidationError(NOT_SCREENED)
+    return screening
+
+
+def contraindications(plan: TreatmentPlan, screening: Screening) -> list[str]:
+    """The names of what this screening forbids for this plan ([] when nothing).
+
+    A finding applies when its contraindication covers the plan's method (or every
+    method), or when one of the plan's products lists it; an allergy to one of the
+    plan's products always applies.
+    """
     findings = screening.findings()
-    allergic = {p.pk for p in screening.allergic_to.all()} & set(
-        plan.products.values_list("pk", flat=True)
-    )
-    if allergic:
+    product_ids = set(plan.products.values_list("pk", flat=True))
+    if {p.pk for p in screening.allergic_to.all()} & product_ids:
         findings.add(Contraindication.Code.PRODUCT_ALLERGY)
     if not findings:
         return []
-    method_id = plan.protocol.method_id
-    applying = Contraindication.objects.filter(code__in=findings).filter(
-        Q(methods__isnull=True) | Q(methods=method_id)
-    )
+    described = Contraindication.objects.filter(code__in=findings)
+    applying = described.filter(
+        Q(methods__isnull=True) | Q(methods=plan.protocol.method_id) | Q(products__in=product_ids)
+    ).distinct()
     names = {c.code: c.name for c in applying}
     # A finding the admin has not described still forbids: better a code than a silent miss.
-    unknown = findings - set(
-        Contraindication.objects.filter(code__in=findings).values_list("code", flat=True)
-    )
-    return sorted({*names.values(), *(Contraindication.Code(c).label for c in unknown)})
+    undescribed = findings - set(described.values_list("code", flat=True))
+    return sorted({*names.values(), *(Contraindication.Code(c).label for c in undescribed)})
 
 
 def _check_safe(plan: TreatmentPlan) -> None:
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise ValidationError(PLAN_NOT_ACTIVE.format(status=plan.get_status_display().lower()))
-    found = contraindications(plan)
-    if found and not plan.has_override:
+    screening = latest_screening(plan)
+    found = contraindications(plan, screening)
+    if found and not plan.override_covers(screening):
         raise ValidationError(CONTRAINDICATED.format(findings=", ".join(found)))
 
 
@@ -376,6 +409,10 @@ def _check_safe(plan: TreatmentPlan) -> None:
 
 def _check_resources(plan: TreatmentPlan, clinician: Clinician, room: Room) -> None:
     method = plan.protocol.method
+    if not clinician.is_active:
+        raise ValidationError({"clinician": INACTIVE.format(name=clinician)})
+    if not room.is_active:
+        raise ValidationError({"room": INACTIVE.format(name=room)})
     if not clinician.methods.filter(pk=method.pk).exists():
         raise ValidationError(
             {"clinician": WRONG_CLINICIAN.format(clinician=clinician, method=method)}
@@ -398,10 +435,9 @@ def _is_free(
     `others`: the plan's sessions whose spacing binds this one.
     """
     plan = session.plan
-    around = (starts_at.date() - timedelta(days=1), starts_at.date() + timedelta(days=1))
-    calendar = load_calendar(plan=plan, days=[around], exclude_session=session)
+    day = timezone.localdate(starts_at, ClinicSettings.load().tz)
+    calendar = load_calendar(plan=plan, days=[(day, day)], exclude_session=session)
     tz = calendar.clinic.tz
-    day = timezone.localdate(starts_at, tz)
     not_before, not_after = spacing_bounds(session, others, plan.phase_values(), tz)
     clinicians, rooms = calendar.resources(clinician=clinician, room=room)
     # The session's window is advisory here (slots outside it are offered, marked so);
@@ -416,6 +452,7 @@ def _is_free(
         earliest=day,
         latest=day,
         outside_days=0,
+        use_preferences=False,  # preferences guide the search; a clinician may book past them
     )
     found = slots.find_slots(
         request,
@@ -464,23 +501,36 @@ def session_book(
     """Book a planned session at `starts_at` with this clinician and room."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = Session.objects.select_for_update().get(pk=session.pk)
-        session.plan = _load_plan(session.plan_id)
-        if session.status != Session.Status.PLANNED:
-            raise ValidationError(NOT_PLANNED.format(status=session.get_status_display().lower()))
-        _check_booking(session, starts_at, clinician, room, now)
-        _write_booking(session, starts_at, clinician, room)
+        session = _lock_session(session)
+        _check_safe(session.plan)
+        return _book_checked(session, starts_at, clinician, room, now)
+
+
+def _lock_session(session: Session) -> Session:
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    session.plan = _load_plan(session.plan_id)
+    _lock_plan(session)
     return session
 
 
-def _check_booking(session, starts_at, clinician, room, now) -> None:
+def _lock_plan(session: Session) -> None:
+    # Two clerks booking neighbouring sessions of one plan must not both pass the
+    # spacing check: the plan row serialises them (SQLite serialises every write anyway).
+    list(TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).values("pk"))
+
+
+def _book_checked(session, starts_at, clinician, room, now) -> Session:
+    """Book once the plan's safety is known: status, time, resources, free slot, write."""
+    if session.status != Session.Status.PLANNED:
+        raise ValidationError(NOT_PLANNED.format(status=session.get_status_display().lower()))
     if starts_at < now:
         raise ValidationError({"starts_at": IN_THE_PAST})
-    _check_safe(session.plan)
     _check_resources(session.plan, clinician, room)
     others = list(session.plan.sessions.exclude(pk=session.pk))
     if not _is_free(session, starts_at, clinician, room, now, others):
         raise ValidationError(SLOT_TAKEN, code="slot_taken")
+    _write_booking(session, starts_at, clinician, room)
+    return session
 
 
 @dataclass(frozen=True)
@@ -510,6 +560,8 @@ def session_reschedule(
             raise ValidationError(NOT_BOOKED.format(status=session.get_status_display().lower()))
         if starts_at < now:
             raise ValidationError({"starts_at": IN_THE_PAST})
+        _lock_plan(session)
+        _check_safe(session.plan)
         _check_resources(session.plan, clinician, room)
         others = list(session.plan.sessions.exclude(pk=session.pk).order_by("number"))
         # Later bookings do not bound the move: they are reported, to be re-booked.
@@ -562,7 +614,11 @@ def plan_propose(*, plan: TreatmentPlan, now: datetime | None = None) -> Proposa
     tz = calendar.clinic.tz
     placements, failures = [], []
     placed: dict[int, slots.Slot] = {}
+    today = timezone.localdate(now, tz)
     for session in todo:
+        if session.latest < today:
+            failures.append((session, OVERDUE))
+            continue
         others = []
         for other in sessions:
             if other.pk == session.pk:
@@ -613,23 +669,32 @@ def plan_book(
     placements: Sequence[tuple[Session, slots.Slot]],
     now: datetime | None = None,
 ) -> list[Session]:
-    """Book a confirmed proposal: every placement or none (a slot taken meanwhile undoes all)."""
+    """Book a confirmed proposal: every placement or none.
+
+    A slot taken meanwhile, or a plan re-planned since the proposal, undoes it all.
+    """
     now = now or timezone.now()
-    clinicians = {
-        c.pk: c for c in Clinician.objects.filter(pk__in={p.clinician_id for _, p in placements})
-    }
+    plan = _load_plan(plan.pk)
+    _check_safe(plan)
+    wanted = {p.clinician_id for _, p in placements}
+    clinicians = {c.pk: c for c in Clinician.objects.filter(pk__in=wanted)}
     rooms = {r.pk: r for r in Room.objects.filter(pk__in={p.room_id for _, p in placements})}
+    current = {
+        s.pk: s
+        for s in plan.sessions.select_for_update().filter(pk__in=[s.pk for s, _ in placements])
+    }
     booked = []
-    for session, slot in placements:
-        if session.plan_id != plan.pk:
+    for proposed, slot in placements:
+        session = current.get(proposed.pk)
+        if session is None or (session.earliest, session.latest) != (
+            proposed.earliest,
+            proposed.latest,
+        ):
             raise ValidationError(PROPOSAL_STALE)
+        session.plan = plan
         booked.append(
-            session_book(
-                session=session,
-                starts_at=slot.start,
-                clinician=clinicians[slot.clinician_id],
-                room=rooms[slot.room_id],
-                now=now,
+            _book_checked(
+                session, slot.start, clinicians[slot.clinician_id], rooms[slot.room_id], now
             )
         )
     return booked

@@ -269,9 +269,13 @@ class TreatmentPlan(models.Model):
     def preferred_weekday_set(self) -> frozenset[int]:
         return frozenset(int(day) for day in self.preferred_weekdays)
 
-    @property
-    def has_override(self) -> bool:
-        return bool(self.contraindication_override.strip())
+    def override_covers(self, screening) -> bool:
+        """A recorded override holds for the screening it answered, not for later findings."""
+        if not (
+            self.contraindication_override.strip() and self.override_by_id and self.override_at
+        ):
+            return False
+        return self.override_at >= screening.recorded_at
 
     def phase_values(self) -> tuple[engine.Phase, ...]:
         """The phases this plan follows (its own copy; uses prefetched `phases`)."""

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from clinic.models import Clinician, Product, TreatmentArea
+from clinic.models import Clinician, ClinicSettings, Product, TreatmentArea
 from patients.models import Patient
 from plans import engine
 from plans.models import (
@@ -24,12 +25,17 @@ from plans.models import (
 )
 
 PLAN_HAS_BOOKINGS = (
-    "Sessions of this plan are already booked or done; its start date and protocol can no "
-    "longer change. Reschedule the sessions instead."
+    "Sessions of this plan are already booked, done or cancelled; its start date and "
+    "protocol can no longer change. Reschedule the sessions instead."
 )
 PROTOCOL_HAS_NO_PHASES = "This protocol has no phases yet; an admin must add them first."
 SESSION_NOT_OPEN = "Only a planned, booked or arrived session can be recorded as done."
 DONE_IN_FUTURE = "A session cannot be recorded as done in the future."
+EARLIER_STILL_OPEN = (
+    "Session {number} comes first: record it as done, or cancel it, before this one."
+)
+OPTIONAL_NOT_NEEDED = "Optional session not needed: a later session was held."
+OPEN = (Session.Status.PLANNED, Session.Status.BOOKED, Session.Status.ARRIVED)
 HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
 
 
@@ -148,7 +154,7 @@ def plan_can_change_dates(plan: TreatmentPlan) -> bool:
 
 def _outcomes(plan: TreatmentPlan) -> list[engine.Outcome]:
     """What happened so far: sessions done, and those skipped, up to the last done one."""
-    tz = timezone.get_current_timezone()
+    tz = ClinicSettings.load().tz
     outcomes = []
     for session in plan.sessions.order_by("number"):
         if session.status == Session.Status.DONE:
@@ -182,7 +188,7 @@ def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
     except ValueError as error:
         # The engine refuses a history it cannot follow, e.g. sessions held out of order.
         raise ValidationError({"held_at": HELD_OUT_OF_ORDER}) from error
-    tz = timezone.get_current_timezone()
+    tz = ClinicSettings.load().tz
     last_recorded = outcomes[-1].number
     upcoming = {s.number: s for s in plan.sessions.filter(number__gt=last_recorded)}
     flagged, changed, created = [], [], []
@@ -190,6 +196,10 @@ def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
         session = upcoming.pop(window.number, None)
         if session is None:
             created.append(_session_rows(plan, [window])[0])
+            continue
+        if session.status not in OPEN:
+            # Cancelled ahead of time: it stays as it is on record, and the re-plan that
+            # follows the sessions before it will count it as skipped.
             continue
         session.phase, session.optional = window.phase, window.optional
         session.due, session.earliest, session.latest = window.due, window.earliest, window.latest
@@ -199,6 +209,12 @@ def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
             if session.needs_rebooking:
                 flagged.append(session)
         changed.append(session)
+    for session in upcoming.values():
+        if session.status in Session.OCCUPYING and session.starts_at is not None:
+            # The plan now ends before this booking: reception must call and cancel it.
+            session.needs_rebooking = True
+            flagged.append(session)
+            changed.append(session)
     Session.objects.bulk_update(
         changed, ["phase", "optional", "due", "earliest", "latest", "needs_rebooking"]
     )
@@ -219,12 +235,29 @@ def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
         raise ValidationError(SESSION_NOT_OPEN)
     if held_at > timezone.now():
         raise ValidationError({"held_at": DONE_IN_FUTURE})
+    earlier = session.plan.sessions.filter(number__lt=session.number, status__in=OPEN)
+    required = earlier.filter(Q(optional=False) | ~Q(status=Session.Status.PLANNED)).first()
+    if required is not None:
+        raise ValidationError(EARLIER_STILL_OPEN.format(number=required.number))
+    # Optional sessions left behind were not needed: kept on record as cancelled.
+    earlier.update(status=Session.Status.CANCELLED, cancel_reason=OPTIONAL_NOT_NEEDED)
+    clinic = ClinicSettings.load()
     length = session.plan.protocol.session_minutes
     session.status = Session.Status.DONE
     session.starts_at = held_at
     session.ends_at = ends_at or held_at + timedelta(minutes=length)
+    session.blocks_until = session.ends_at + timedelta(minutes=clinic.buffer_minutes)
     session.needs_rebooking = False
-    session.save(update_fields=["status", "starts_at", "ends_at", "needs_rebooking", "updated_at"])
+    session.save(
+        update_fields=[
+            "status",
+            "starts_at",
+            "ends_at",
+            "blocks_until",
+            "needs_rebooking",
+            "updated_at",
+        ]
+    )
     plan_replan(plan=session.plan)
     return session
 
@@ -268,3 +301,20 @@ def session_cancel(*, session: Session, reason: str) -> Session:
     session.save(update_fields=["status", "cancel_reason", "updated_at"])
     plan_replan(plan=session.plan)
     return session
+
+
+OVERRIDE_NEEDS_REASON = "Write the clinical reason for treating despite the contraindication."
+
+
+@transaction.atomic
+def plan_record_override(
+    *, plan: TreatmentPlan, clinician: Clinician, reason: str
+) -> TreatmentPlan:
+    """A clinician's recorded decision to treat despite the latest screening's findings."""
+    if not reason.strip():
+        raise ValidationError({"contraindication_override": OVERRIDE_NEEDS_REASON})
+    plan.contraindication_override = reason.strip()
+    plan.override_by = clinician
+    plan.override_at = timezone.now()
+    plan.save(update_fields=["contraindication_override", "override_by", "override_at"])
+    return plan

@@ -8,7 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from clinic.models import ClinicSettings, Closure, Contraindication, OpeningHours, TimeOff
+from clinic.models import (
+    ClinicSettings,
+    Closure,
+    Contraindication,
+    OpeningHours,
+    Product,
+    TimeOff,
+)
 from plans import booking, services, slots
 from plans.models import Session
 from tests import factories
@@ -219,8 +226,9 @@ def test_contraindication_blocks_booking_until_an_override_is_recorded(dr_martin
             session=first(plan), starts_at=at(MONDAY, 9), clinician=dr_martin, room=room, now=NOW
         )
     assert "Anticoagulant therapy" in error.value.messages[0]
-    plan.contraindication_override = "INR stable, haematologist agrees; bruising explained."
-    plan.save()
+    services.plan_record_override(
+        plan=plan, clinician=dr_martin, reason="INR stable, haematologist agrees."
+    )
     booked = booking.session_book(
         session=first(plan), starts_at=at(MONDAY, 9), clinician=dr_martin, room=room, now=NOW
     )
@@ -396,3 +404,106 @@ def test_plan_booking_queries_do_not_grow_with_bookings(
     with django_assert_max_num_queries(20):
         proposal = booking.plan_propose(plan=plan, now=NOW)
     assert len(proposal.placements) == 6
+
+
+def test_override_does_not_cover_a_later_screening(dr_martin, room):
+    patient = screened_patient(dr_martin, anticoagulants=True)
+    plan = factories.make_plan(patient=patient, clinician=dr_martin)
+    services.plan_record_override(plan=plan, clinician=dr_martin, reason="INR stable.")
+    factories.make_screening(patient, dr_martin, screened_on=date(2026, 2, 1), pregnant=True)
+    with pytest.raises(ValidationError) as error:
+        booking.session_book(
+            session=first(plan), starts_at=at(MONDAY, 9), clinician=dr_martin, room=room, now=NOW
+        )
+    assert "Pregnancy" in error.value.messages[0]
+
+
+def test_a_product_contraindication_applies_whatever_the_method(dr_martin, room):
+    edp = factories.make_method("Electrodermoporation")
+    epilepsy = Contraindication.objects.create(code="epilepsy", name="Epilepsy")
+    epilepsy.methods.set([edp])
+    product = Product.objects.create(name="Stimulating cocktail", category="vitamins")
+    product.contraindications.set([epilepsy])
+    plan = factories.make_plan(
+        patient=screened_patient(dr_martin, epilepsy=True), clinician=dr_martin
+    )
+    assert booking.contraindications(plan, booking.latest_screening(plan)) == []
+    plan.products.add(product)
+    assert booking.contraindications(plan, booking.latest_screening(plan)) == ["Epilepsy"]
+
+
+def test_an_allergy_to_a_plan_product_forbids_booking(dr_martin, room):
+    product = Product.objects.create(name="HA 1.35%", category="hyaluronic_acid")
+    patient = screened_patient(dr_martin)
+    patient.screenings.get().allergic_to.add(product)
+    plan = factories.make_plan(patient=patient, clinician=dr_martin, products=[product])
+    with pytest.raises(ValidationError) as error:
+        booking.session_book(
+            session=first(plan), starts_at=at(MONDAY, 9), clinician=dr_martin, room=room, now=NOW
+        )
+    assert "Allergy" in error.value.messages[0]
+
+
+def test_a_stopped_plan_cannot_be_rescheduled(plan, dr_martin, room):
+    session = booking.session_book(
+        session=first(plan), starts_at=at(MONDAY, 9), clinician=dr_martin, room=room, now=NOW
+    )
+    plan.status = plan.Status.STOPPED
+    plan.save()
+    with pytest.raises(ValidationError):
+        booking.session_reschedule(
+            session=session, starts_at=at(MONDAY, 11), clinician=dr_martin, room=room, now=NOW
+        )
+
+
+def test_a_clinician_may_book_outside_the_patients_preferences(plan, dr_martin, room):
+    plan.preferred_after = time(17)
+    plan.save()
+    booked = booking.session_book(
+        session=first(plan), starts_at=at(MONDAY, 10), clinician=dr_martin, room=room, now=NOW
+    )
+    assert booked.status == Session.Status.BOOKED
+
+
+def test_an_overdue_session_gets_the_first_free_times_from_today(plan):
+    today = date(2026, 2, 2)
+    found = booking.slot_search(session=first(plan), now=at(today, 8))
+    assert found.reason == booking.OVERDUE
+    assert found.slots[0].start == at(today, 9)
+    assert not any(slot.in_window for slot in found.slots)
+
+
+def test_a_late_patient_can_still_be_recorded_as_done(plan, dr_martin, room):
+    session = booking.session_book(
+        session=first(plan), starts_at=at(MONDAY, 10), clinician=dr_martin, room=room, now=NOW
+    )
+    services.session_mark_done(session=session, held_at=at(MONDAY, 10, 40))
+    session.refresh_from_db()
+    assert session.status == Session.Status.DONE
+    assert session.starts_at == at(MONDAY, 10, 40)
+
+
+def test_a_session_marked_done_early_still_holds_the_room(plan, dr_martin, room):
+    session = booking.session_book(
+        session=first(plan), starts_at=at(MONDAY, 9), clinician=dr_martin, room=room, now=NOW
+    )
+    services.session_mark_done(session=session, held_at=at(MONDAY, 9))
+    other = factories.make_plan(
+        patient=screened_patient(dr_martin),
+        protocol=plan.protocol,
+        clinician=dr_martin,
+        start_date=MONDAY,
+    )
+    assert booking.slot_search(session=first(other), now=NOW).slots[0].start == at(MONDAY, 10)
+
+
+def test_a_proposal_made_before_a_replan_is_refused(plan, dr_martin, room):
+    proposal = booking.plan_propose(plan=plan, now=NOW)
+    later = [(s, slot) for s, slot in proposal.placements if s.number > 1]
+    services.session_mark_done(session=first(plan), held_at=at(MONDAY, 9))
+    Session.objects.filter(plan=plan, number=2).update(
+        due=date(2026, 1, 20), latest=date(2026, 1, 22)
+    )
+    with pytest.raises(ValidationError) as error:
+        booking.plan_book(plan=plan, placements=later, now=NOW)
+    assert error.value.messages == [booking.PROPOSAL_STALE]

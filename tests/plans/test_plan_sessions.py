@@ -153,3 +153,48 @@ def test_a_missed_session_is_offered_again():
         (3, date(2026, 1, 19), Session.Status.PLANNED),
         (4, date(2026, 2, 2), Session.Status.PLANNED),
     ]
+
+
+def test_a_session_cannot_be_done_while_an_earlier_one_is_open():
+    plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
+    with pytest.raises(ValidationError) as error:
+        services.session_mark_done(
+            session=plan.sessions.get(number=2), held_at=datetime(2026, 1, 19, 10, tzinfo=PARIS)
+        )
+    assert error.value.messages == [services.EARLIER_STILL_OPEN.format(number=1)]
+
+
+def test_optional_sessions_left_behind_are_cancelled_as_not_needed():
+    plan = factories.make_plan(
+        protocol=factories.make_protocol("every 2 weeks, 2-4 sessions, then monthly")
+    )
+    for number, day in [(1, 5), (2, 19)]:
+        services.session_mark_done(
+            session=plan.sessions.get(number=number),
+            held_at=datetime(2026, 1, day, 10, tzinfo=PARIS),
+        )
+    first_monthly = plan.sessions.get(number=5)
+    services.session_mark_done(
+        session=first_monthly, held_at=datetime(2026, 2, 20, 10, tzinfo=PARIS)
+    )
+    skipped = plan.sessions.filter(number__in=[3, 4])
+    assert {s.status for s in skipped} == {Session.Status.CANCELLED}
+    assert {s.cancel_reason for s in skipped} == {services.OPTIONAL_NOT_NEEDED}
+    assert plan.sessions.get(number=6).due == date(2026, 3, 20)
+
+
+def test_bookings_past_the_new_end_of_the_plan_are_flagged():
+    plan = factories.make_plan(protocol=factories.make_protocol("monthly"), horizon_months=2)
+    third = plan.sessions.get(number=3)
+    third.status = Session.Status.BOOKED
+    third.starts_at = datetime(2026, 3, 5, 10, tzinfo=PARIS)
+    third.ends_at = third.blocks_until = third.starts_at + timedelta(minutes=45)
+    third.clinician, third.room = plan.clinician, factories.make_room()
+    third.save()
+    flagged = services.plan_replan(plan=plan)
+    assert flagged == []
+    services.session_mark_done(
+        session=plan.sessions.get(number=1), held_at=datetime(2026, 1, 10, 10, tzinfo=PARIS)
+    )
+    third.refresh_from_db()
+    assert third.needs_rebooking
