@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from clinic import views
 
@@ -14,4 +14,6 @@ urlpatterns = [
         name="password_change",
     ),
     path("admin/", admin.site.urls),
+    path("", include("plans.urls")),
+    path("", include("patients.urls")),
 ]

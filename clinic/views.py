@@ -1,16 +1,14 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from clinic.roles import ADMIN, CLINICIAN, RECEPTIONIST
+from clinic import access
+from clinic.roles import ADMIN
 
 
 def home(request):
-    roles = set(request.user.groups.values_list("name", flat=True))
-    return render(
-        request,
-        "clinic/home.html",
-        {
-            "is_clinician": CLINICIAN in roles,
-            "is_receptionist": RECEPTIONIST in roles,
-            "is_admin": ADMIN in roles or request.user.is_superuser,
-        },
-    )
+    """After sign-in each role lands on its day: admins in admin, the others on the schedule."""
+    user = request.user
+    if user.is_staff and (user.is_superuser or user.groups.filter(name=ADMIN).exists()):
+        return redirect("admin:index")
+    if user.has_perm(access.VIEW_SCHEDULE):
+        return redirect("schedule_today")
+    return render(request, "clinic/home.html")

@@ -1,0 +1,70 @@
+"""Who may see and do what, checked in one place for every page.
+
+Roles are auth groups (`clinic.roles`) and the checks ask for their permissions, never
+for group names, so an admin can grant one permission to one person without a code
+change. Each helper either returns what the page needs or raises: `PermissionDenied`
+(403) when the role may not do this at all, `Http404` when the row does not exist.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from clinic.models import Clinician
+from patients.models import Patient
+from plans.models import Session, TreatmentPlan
+
+VIEW_SCHEDULE = "plans.view_session"
+CHANGE_SESSION = "plans.change_session"
+RECORD_TREATMENT = "plans.record_treatment"
+ADD_PLAN = "plans.add_treatmentplan"
+VIEW_PLAN = "plans.view_treatmentplan"
+VIEW_PATIENT = "patients.view_patient"
+ADD_PATIENT = "patients.add_patient"
+CHANGE_PATIENT = "patients.change_patient"
+# Screenings and every clinical note (plan and session notes) share one permission:
+# whoever may not read the screening may not read what the clinician wrote either.
+VIEW_CLINICAL = "patients.view_screening"
+
+
+def require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def sees_clinical(user) -> bool:
+    return user.has_perm(VIEW_CLINICAL)
+
+
+def records_treatment(user) -> bool:
+    return user.has_perm(RECORD_TREATMENT)
+
+
+def patient_for(user, pk: int, permission: str = VIEW_PATIENT) -> Patient:
+    require(user, permission)
+    return get_object_or_404(Patient, pk=pk)
+
+
+def plan_for(user, pk: int, permission: str = VIEW_PLAN) -> TreatmentPlan:
+    require(user, permission)
+    return get_object_or_404(
+        TreatmentPlan.objects.select_related("patient", "protocol__method", "clinician__user"),
+        pk=pk,
+    )
+
+
+def session_for(user, pk: int, permission: str = CHANGE_SESSION) -> Session:
+    """A session with what its actions read (plan, protocol, patient) in one query."""
+    require(user, permission)
+    return get_object_or_404(
+        Session.objects.select_related(
+            "plan__protocol", "plan__patient", "patient", "clinician__user", "room"
+        ),
+        pk=pk,
+    )
+
+
+def clinician_of(user) -> Clinician | None:
+    """The user's own clinician row, if they treat patients (one query, cached per request)."""
+    if not hasattr(user, "_clinician_row"):
+        user._clinician_row = Clinician.objects.filter(user=user).first()
+    return user._clinician_row

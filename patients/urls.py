@@ -1,0 +1,11 @@
+from django.urls import path
+
+from patients import views
+
+urlpatterns = [
+    path("patients/", views.patient_list, name="patient_list"),
+    path("patients/new/", views.patient_new, name="patient_new"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:pk>/screening/", views.screening_detail, name="screening_detail"),
+]

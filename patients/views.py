@@ -1,0 +1,91 @@
+"""Finding, registering and reading a patient; the screening is for clinicians only."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from clinic import access
+from patients.forms import PatientForm, PatientSearchForm
+from plans import selectors
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, access.VIEW_PATIENT)
+    form = PatientSearchForm(request.GET)
+    page = Paginator(form.results(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "patients/patient_list.html",
+        {
+            "form": form,
+            "page": page,
+            "searched": bool(request.GET.get("q", "").strip()),
+            "nav": "patients",
+        },
+    )
+
+
+def patient_new(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, access.ADD_PATIENT)
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = form.save()
+        messages.success(request, f"{patient.full_name} registered.")
+        return redirect("patient_detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+
+
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.patient_for(request.user, pk, access.CHANGE_PATIENT)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"{patient.full_name}'s details saved.")
+        return redirect("patient_detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@require_GET
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.patient_for(request.user, pk)
+    sees_clinical = access.sees_clinical(request.user)
+    screening = selectors.latest_screening(patient) if sees_clinical else None
+    today = request.clinic.today()
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "plans": selectors.patient_plans(patient),
+            "screening": screening,
+            "warnings": selectors.screening_warnings(screening) if screening else [],
+            "sees_clinical": sees_clinical,
+            "can_plan": request.user.has_perm(access.ADD_PLAN),
+            "today": today,
+            "age": patient.age_on(today),
+            "nav": "patients",
+        },
+    )
+
+
+@require_GET
+def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.patient_for(request.user, pk, access.VIEW_CLINICAL)
+    screening = selectors.latest_screening(patient)
+    if screening is None:
+        raise Http404("This patient has not been screened yet.")
+    return render(
+        request,
+        "patients/screening_detail.html",
+        {
+            "patient": patient,
+            "screening": screening,
+            "warnings": selectors.screening_warnings(screening),
+            "nav": "patients",
+        },
+    )

@@ -1,0 +1,45 @@
+from datetime import date
+
+from django.urls import path, register_converter
+
+from plans import views
+
+
+class DayConverter:
+    """A calendar day in the address, as 2026-03-14."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        return date.fromisoformat(value)
+
+    def to_url(self, value: date | str) -> str:
+        # Templates may pass a day already formatted with |date:"Y-m-d".
+        return value if isinstance(value, str) else value.isoformat()
+
+
+register_converter(DayConverter, "day")
+
+urlpatterns = [
+    path("schedule/", views.schedule_today, name="schedule_today"),
+    path("schedule/<day:day>/", views.schedule_day, name="schedule_day"),
+    path("schedule/week/", views.schedule_week, name="schedule_week_mine"),
+    path(
+        "schedule/week/<int:clinician_id>/<day:day>/",
+        views.schedule_week,
+        name="schedule_week",
+    ),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/act/", views.session_act, name="session_act"),
+    path("sessions/<int:pk>/arrived/", views.session_arrived, name="session_arrived"),
+    path("sessions/<int:pk>/no-show/", views.session_no_show, name="session_no_show"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/done/", views.session_done, name="session_done"),
+    path("sessions/<int:pk>/book/", views.session_book, name="session_book"),
+    path("sessions/<int:pk>/reschedule/", views.session_reschedule, name="session_reschedule"),
+    path("patients/<int:patient_id>/plans/new/", views.plan_new, name="plan_new"),
+    path("plans/preview/", views.plan_preview, name="plan_preview"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/book-all/", views.plan_book_all, name="plan_book_all"),
+    path("recall/", views.recall_board, name="recall_board"),
+]

@@ -1,0 +1,53 @@
+"""A clinic day with bookings, for the page tests: sizes vary, the query counts must not."""
+
+from datetime import date, datetime, time, timedelta
+
+from clinic.models import ClinicSettings, OpeningHours
+from plans.models import Session
+from tests import factories
+
+
+def book(session: Session, starts_at: datetime, clinician, room) -> Session:
+    """Put a session straight on the calendar (the booking service has its own tests)."""
+    buffer = timedelta(minutes=ClinicSettings.load().buffer_minutes)
+    ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
+    Session.objects.filter(pk=session.pk).update(
+        status=Session.Status.BOOKED,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocks_until=ends_at + buffer,
+        clinician=clinician,
+        room=room,
+    )
+    session.refresh_from_db()
+    return session
+
+
+def clinic_day(day: date, *, clinicians: int = 1, per_clinician: int = 2, clinician=None):
+    """`clinicians` columns of `per_clinician` bookings each on `day`, one patient each.
+
+    Every other patient wants anaesthetic cream. Returns the booked sessions.
+    """
+    tz = ClinicSettings.load().tz
+    for weekday in range(7):
+        OpeningHours.objects.get_or_create(weekday=weekday, opens=time(8), closes=time(20))
+    protocol = factories.make_protocol()
+    staff = [clinician] if clinician else []
+    while len(staff) < clinicians:
+        user = factories.make_user("Clinician", first_name="Doc", last_name=f"No{len(staff)}")
+        staff.append(factories.make_clinician(user=user))
+    rooms = [factories.make_room() for _ in staff]
+    sessions = []
+    for doctor, room in zip(staff, rooms, strict=True):
+        for index in range(per_clinician):
+            patient = factories.make_patient()
+            factories.make_screening(
+                patient, doctor, wants_anaesthetic_cream=index % 2 == 0, screened_on=day
+            )
+            plan = factories.make_plan(
+                patient=patient, protocol=protocol, clinician=doctor, start_date=day
+            )
+            first = plan.sessions.get(number=1)
+            starts_at = datetime.combine(day, time(8), tzinfo=tz) + timedelta(hours=index)
+            sessions.append(book(first, starts_at, doctor, room))
+    return sessions

@@ -1,0 +1,126 @@
+"""Reception runs the day from the schedule: bookings in columns, arrivals, no-shows,
+cancellations in place, closed days flagged, and the same few queries however busy."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import ClinicSettings, Closure
+from plans.models import Session
+from tests.pages.data import clinic_day
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today():
+    return ClinicSettings.load().today()
+
+
+def test_a_booking_shows_patient_protocol_number_areas_and_arrival(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    page = client.get(reverse("schedule_day", args=[today])).content.decode()
+    assert str(session.patient) in page
+    assert session.plan.protocol.name in page
+    assert f"session 1 of {session.plan.sessions.count()}" in page
+    assert "Face" in page
+    cream = ClinicSettings.load().anaesthetic_cream_minutes
+    arrival = session.starts_at.astimezone(ClinicSettings.load().tz) - timedelta(minutes=cream)
+    assert f"Arrive {arrival:%H:%M}" in page
+    assert "anaesthetic" not in page.lower()  # the reason is medical: only the time shows
+
+
+def test_receptionist_marks_an_arrival_in_place(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    response = client.post(
+        reverse("session_arrived", args=[session.pk]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert f'id="booking-{session.pk}"' in response.content.decode()
+    assert "Arrived" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == Session.Status.ARRIVED
+
+
+def test_no_show_without_javascript_goes_back_to_the_day(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    back = reverse("schedule_day", args=[today])
+    response = client.post(reverse("session_no_show", args=[session.pk]), {"next": back})
+    assert response["Location"] == back
+    session.refresh_from_db()
+    assert session.status == Session.Status.NO_SHOW
+
+
+def test_cancelling_needs_a_reason(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    response = client.post(reverse("session_cancel", args=[session.pk]), {"reason": ""})
+    assert "This field is required" in response.content.decode()
+    client.post(reverse("session_cancel", args=[session.pk]), {"reason": "Patient has flu"})
+    session.refresh_from_db()
+    assert (session.status, session.cancel_reason) == (Session.Status.CANCELLED, "Patient has flu")
+
+
+def test_an_action_the_service_refuses_says_why(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    client.post(reverse("session_arrived", args=[session.pk]))
+    response = client.post(
+        reverse("session_arrived", args=[session.pk]), headers={"HX-Request": "true"}
+    )
+    assert "Only a booked session can be marked as arrived." in response.content.decode()
+
+
+def test_closed_day_shows_a_banner(client, receptionist, today):
+    Closure.objects.create(name="Bank holiday", first_day=today, last_day=today)
+    client.force_login(receptionist)
+    page = client.get(reverse("schedule_day", args=[today])).content.decode()
+    assert "Closed:" in page and "Bank holiday" in page
+
+
+def test_rooms_can_be_the_columns(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    page = client.get(reverse("schedule_day", args=[today]) + "?by=room").content.decode()
+    assert f'id="col-{session.room_id}">{session.room.name}' in page
+
+
+def test_the_date_picker_goes_to_the_day(client, receptionist, today):
+    client.force_login(receptionist)
+    response = client.get(reverse("schedule_day", args=[today]) + "?day=2026-03-02")
+    assert response["Location"] == "/schedule/2026-03-02/"
+
+
+@pytest.mark.parametrize("by", ["clinician", "room"])
+def test_the_day_costs_the_same_queries_whatever_its_size(
+    client, receptionist, today, django_assert_max_num_queries, by
+):
+    client.force_login(receptionist)
+    url = reverse("schedule_day", args=[today]) + f"?by={by}"
+    clinic_day(today, clinicians=1, per_clinician=1)
+    with django_assert_max_num_queries(10) as small:
+        client.get(url)
+    clinic_day(today, clinicians=4, per_clinician=6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count('class="booking ') == 25
+
+
+def test_a_clinicians_week_costs_the_same_queries_whatever_its_size(
+    client, clinician, today, django_assert_max_num_queries
+):
+    client.force_login(clinician.user)
+    monday = today - timedelta(days=today.weekday())
+    url = reverse("schedule_week", args=[clinician.pk, monday])
+    clinic_day(monday, clinician=clinician, per_clinician=1)
+    with django_assert_max_num_queries(12) as small:
+        client.get(url)
+    clinic_day(monday + timedelta(days=1), clinician=clinician, per_clinician=8)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count('class="booking ') == 9
