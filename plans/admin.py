@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 
 from clinic.models import ClinicSettings
 from plans import engine, services
-from plans.models import PHASE_FIELDS, Protocol, ProtocolPhase, Session, TreatmentPlan
+from plans.models import PHASE_FIELDS, ProductUse, Protocol, ProtocolPhase, Session, TreatmentPlan
 
 PREVIEW_MONTHS = 12
 
@@ -220,8 +220,15 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
         return False
 
 
+class ProductUseInline(admin.TabularInline):
+    model = ProductUse
+    extra = 0
+    autocomplete_fields = ["batch"]
+
+
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
+    inlines = [ProductUseInline]
     list_display = [
         "plan",
         "number",

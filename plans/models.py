@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from clinic.models import Clinician, Method, Product, Room, TreatmentArea
+from clinic.models import Clinician, Method, Product, ProductBatch, Room, TreatmentArea
 from patients.models import Patient
 from plans import engine
 
@@ -353,7 +353,11 @@ class Session(models.Model):
         help_text="Set when a closure, time off or re-planning leaves the booking invalid.",
     )
     arrived_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    areas_treated = models.ManyToManyField(TreatmentArea, blank=True, related_name="+")
+    notes = models.TextField(blank=True, help_text="Clinical notes of the session.")
+    complications = models.TextField(
+        blank=True, help_text="Anything beyond the expected redness, swelling or small bruises."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
@@ -436,3 +440,26 @@ class Session(models.Model):
     @property
     def is_booked(self) -> bool:
         return self.status in self.OCCUPYING and self.starts_at is not None
+
+
+class ProductUse(models.Model):
+    """A traced use of a product in a session: which batch (lot) went into the patient."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="product_uses")
+    batch = models.ForeignKey(ProductBatch, on_delete=models.PROTECT, related_name="uses")
+    quantity_ml = models.DecimalField(
+        "quantity (ml)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["session", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "batch"], name="product_use_once_per_batch"),
+            models.CheckConstraint(
+                condition=Q(quantity_ml__isnull=True) | Q(quantity_ml__gt=0),
+                name="product_use_positive_quantity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.batch} in {self.session}"

@@ -12,12 +12,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic.models import Clinician, ClinicSettings, Product, TreatmentArea
+from clinic.models import Clinician, ClinicSettings, Product, ProductBatch, TreatmentArea
 from patients.models import Patient
 from plans import engine
 from plans.models import (
     CANCEL_NEEDS_REASON,
     PlanPhase,
+    ProductUse,
     Protocol,
     ProtocolPhase,
     Session,
@@ -34,6 +35,7 @@ DONE_IN_FUTURE = "A session cannot be recorded as done in the future."
 EARLIER_STILL_OPEN = (
     "Session {number} comes first: record it as done, or cancel it, before this one."
 )
+BATCH_EXPIRED = "Expired on the day of the session: {batches}. Choose an unexpired batch."
 OPTIONAL_NOT_NEEDED = "Optional session not needed: a later session was held."
 OPEN = (Session.Status.PLANNED, Session.Status.BOOKED, Session.Status.ARRIVED)
 HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
@@ -112,9 +114,15 @@ def plan_create(
     products: Iterable[Product] = (),
     horizon_months: int = engine.DEFAULT_HORIZON_MONTHS,
     notes: str = "",
+    preferred_weekdays: str = "",
+    preferred_after=None,
+    preferred_before=None,
     created_by=None,
 ) -> TreatmentPlan:
-    """Create a plan following the protocol as it is today, with all its sessions planned."""
+    """Create a plan following the protocol as it is today, with all its sessions planned.
+
+    The patient's preferences ("Tuesdays after 17:00") guide every slot search of the plan.
+    """
     plan = TreatmentPlan(
         patient=patient,
         protocol=protocol,
@@ -122,6 +130,9 @@ def plan_create(
         clinician=clinician,
         horizon_months=horizon_months,
         notes=notes,
+        preferred_weekdays=preferred_weekdays,
+        preferred_after=preferred_after,
+        preferred_before=preferred_before,
         created_by=created_by,
     )
     plan.full_clean(exclude=["areas", "products"])
@@ -225,8 +236,18 @@ def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
 
 
 @transaction.atomic
-def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
-    """Record that a session took place at `held_at`, then re-plan the rest of the plan."""
+def session_mark_done(
+    *,
+    session: Session,
+    held_at,
+    ends_at=None,
+    areas: Iterable[TreatmentArea] = (),
+    batches: Iterable[ProductBatch] = (),
+    notes: str = "",
+    complications: str = "",
+) -> Session:
+    """Record that a session took place at `held_at`, what was treated and injected (each
+    product traced to its batch), then re-plan the rest of the plan."""
     if session.status not in (
         Session.Status.PLANNED,
         Session.Status.BOOKED,
@@ -239,6 +260,13 @@ def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
     required = earlier.filter(Q(optional=False) | ~Q(status=Session.Status.PLANNED)).first()
     if required is not None:
         raise ValidationError(EARLIER_STILL_OPEN.format(number=required.number))
+    held_on = timezone.localdate(held_at, ClinicSettings.load().tz)
+    batches = list(batches)
+    expired = [batch for batch in batches if batch.is_expired(held_on)]
+    if expired:
+        raise ValidationError(
+            {"batches": BATCH_EXPIRED.format(batches=", ".join(str(b) for b in expired))}
+        )
     # Optional sessions left behind were not needed: kept on record as cancelled.
     earlier.update(status=Session.Status.CANCELLED, cancel_reason=OPTIONAL_NOT_NEEDED)
     clinic = ClinicSettings.load()
@@ -248,6 +276,7 @@ def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
     session.ends_at = ends_at or held_at + timedelta(minutes=length)
     session.blocks_until = session.ends_at + timedelta(minutes=clinic.buffer_minutes)
     session.needs_rebooking = False
+    session.notes, session.complications = notes.strip(), complications.strip()
     session.save(
         update_fields=[
             "status",
@@ -255,9 +284,13 @@ def session_mark_done(*, session: Session, held_at, ends_at=None) -> Session:
             "ends_at",
             "blocks_until",
             "needs_rebooking",
+            "notes",
+            "complications",
             "updated_at",
         ]
     )
+    session.areas_treated.set(areas)
+    ProductUse.objects.bulk_create(ProductUse(session=session, batch=batch) for batch in batches)
     plan_replan(plan=session.plan)
     return session
 

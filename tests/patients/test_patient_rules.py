@@ -91,3 +91,23 @@ def test_latest_screening_is_the_newest(patient, clinician):
     factories.make_screening(patient, clinician, screened_on=date(2025, 6, 1))
     newest = factories.make_screening(patient, clinician, screened_on=date(2026, 1, 2))
     assert patient.screenings.latest() == newest
+
+
+def test_screening_service_records_findings_and_allergies(patient, clinician):
+    from clinic.models import Product
+    from patients import services
+
+    product = Product.objects.create(name="Lipolytic", category="lipolytic")
+    screening = services.screening_create(
+        patient=patient,
+        clinician=clinician,
+        screened_on=date(2026, 1, 2),
+        anticoagulants=True,
+        allergic_to=[product],
+    )
+    assert screening.findings() == {"anticoagulants"}
+    assert list(screening.allergic_to.all()) == [product]
+    with pytest.raises(ValidationError):
+        services.screening_create(
+            patient=patient, clinician=clinician, screened_on=date(2026, 1, 2)
+        )

@@ -1,12 +1,13 @@
 """A saved plan carries its dated sessions, and follows what actually happens."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from clinic.models import Product, ProductBatch
 from plans import engine, services
 from plans.models import Session
 from tests import factories
@@ -198,3 +199,46 @@ def test_bookings_past_the_new_end_of_the_plan_are_flagged():
     )
     third.refresh_from_db()
     assert third.needs_rebooking
+
+
+def test_done_session_traces_each_product_to_its_batch():
+    plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
+    product = Product.objects.create(name="HA 1.35%", category="hyaluronic_acid")
+    batch = ProductBatch.objects.create(
+        product=product, lot_number="L7", expiry_date=date(2026, 6, 1)
+    )
+    face = factories.make_area("Face")
+    session = services.session_mark_done(
+        session=plan.sessions.get(number=1),
+        held_at=datetime(2026, 1, 5, 10, tzinfo=PARIS),
+        areas=[face],
+        batches=[batch],
+        notes="2 ml, grid technique",
+        complications="Small bruise under the left eye",
+    )
+    session.refresh_from_db()
+    assert [use.batch for use in session.product_uses.all()] == [batch]
+    assert list(session.areas_treated.all()) == [face]
+    assert session.complications == "Small bruise under the left eye"
+
+
+def test_an_expired_batch_is_refused_and_nothing_is_recorded():
+    plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
+    product = Product.objects.create(name="Vitamins", category="vitamins")
+    old = ProductBatch.objects.create(
+        product=product, lot_number="OLD", expiry_date=date(2026, 1, 4)
+    )
+    with pytest.raises(ValidationError) as error:
+        services.session_mark_done(
+            session=plan.sessions.get(number=1),
+            held_at=datetime(2026, 1, 5, 10, tzinfo=PARIS),
+            batches=[old],
+        )
+    assert "OLD" in error.value.message_dict["batches"][0]
+    assert plan.sessions.get(number=1).status == Session.Status.PLANNED
+
+
+def test_patient_preferences_are_kept_on_the_plan():
+    plan = factories.make_plan(preferred_weekdays="1", preferred_after=time(17))
+    assert plan.preferred_weekday_set == {1}
+    assert plan.preferred_after == time(17)
