@@ -51,8 +51,11 @@ check: install
 	DJANGO_DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=clinic.example \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+## Benchmarks print figures (set DATABASE_URL to measure on PostgreSQL)
 bench: install-test
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/schedule.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
