@@ -12,12 +12,12 @@ another booking's. Either way the loser of a race gets `SLOT_TAKEN`.
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from clinic.models import (
@@ -28,6 +28,7 @@ from clinic.models import (
     OpeningHours,
     Room,
     TimeOff,
+    WorkingHours,
 )
 from patients.models import Screening
 from plans import engine, slots
@@ -60,147 +61,161 @@ OUTSIDE_DAYS = 14
 # --- reading the calendar ---------------------------------------------------------------
 
 
-@dataclass
+def _by_start(span: slots.Span):
+    # A key, not the dataclass's own ordering: sorting thousands of spans by `__lt__`
+    # costs more than the whole slot search.
+    return span.start, span.end
+
+
 class Calendar:
-    """Everything a slot search needs over some days, loaded in a fixed number of queries."""
+    """The clinic over some days: hours, closures and who can do the plan's method (read
+    once, six queries), and the bookings of a range of days (`load_bookings`, one query
+    each time, bounded on `starts_at` so it reads only those days whatever the history)."""
 
-    clinic: ClinicSettings
-    open_hours: list[slots.Span]
-    clinicians: list[Clinician]
-    rooms: list[Room]
-    clinician_available: dict[int, list[slots.Span]]
-    busy_by_clinician: dict[int, list[slots.Span]] = field(default_factory=dict)
-    busy_by_room: dict[int, list[slots.Span]] = field(default_factory=dict)
-    patient_busy: list[slots.Span] = field(default_factory=list)
+    def __init__(
+        self,
+        *,
+        plan: TreatmentPlan,
+        first: date,
+        last: date,
+        clinic: ClinicSettings,
+        exclude_pk: int | None = None,
+    ):
+        self.plan, self.clinic, self.tz = plan, clinic, clinic.tz
+        self.exclude_pk = exclude_pk
+        tz = self.tz
+        start, end = _day_bounds(first, last, tz)
+        closures = [
+            span
+            for a, b in Closure.objects.filter(first_day__lte=last, last_day__gte=first)
+            .order_by()
+            .values_list("first_day", "last_day")
+            for span in slots.day_spans(a, b, tz)
+        ]
+        self.weekly = [
+            slots.WeeklyHours(*row)
+            for row in OpeningHours.objects.order_by().values_list("weekday", "opens", "closes")
+        ]
+        self.closures = closures
 
-    def resources(self, *, clinician: Clinician | None, room: Room | None):
-        clinicians = [c for c in self.clinicians if clinician is None or c.pk == clinician.pk]
-        rooms = [r for r in self.rooms if room is None or r.pk == room.pk]
+        method = plan.protocol.method
+        hours: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
+        for clinician_id, weekday, starts, ends in (
+            WorkingHours.objects.filter(clinician__methods=method, clinician__is_active=True)
+            .order_by()
+            .values_list("clinician_id", "weekday", "starts", "ends")
+        ):
+            hours[clinician_id].append(slots.WeeklyHours(weekday, starts, ends))
+        away: dict[int, list[slots.Span]] = defaultdict(list)
+        for clinician_id, a, b in (
+            TimeOff.objects.filter(
+                clinician_id__in=list(hours), starts_at__lt=end, ends_at__gt=start
+            )
+            .order_by()
+            .values_list("clinician_id", "starts_at", "ends_at")
+        ):
+            away[clinician_id].append(slots.Span(a, b))
+        self.hours, self.away = hours, away
+        # The plan's own clinician is tried first: patients like to see the same doctor.
+        self.clinician_ids = sorted(hours, key=lambda pk: (pk != plan.clinician_id, pk))
+        self.prepared: tuple[date, date] | None = None
+        required = list(method.required_equipment.order_by().values_list("pk", flat=True))
+        rooms = Room.objects.filter(is_active=True).order_by("name")
+        if required:
+            rooms = (
+                rooms.filter(equipment__in=required)
+                .annotate(matched=Count("equipment", distinct=True))
+                .filter(matched=len(required))
+            )
+        self.room_ids = list(rooms.values_list("pk", flat=True))
+        self.placed: list[slots.Slot] = []
+        self.busy_by_clinician: dict[int, list[slots.Span]] = {}
+        self.busy_by_room: dict[int, list[slots.Span]] = {}
+        self.patient_busy: list[slots.Span] = []
+
+    def prepare(self, first: date, last: date) -> None:
+        """Open hours and each clinician's working time over these days only: a search
+        that ends on the due day never pays for the weeks around it."""
+        if self.prepared == (first, last):
+            return
+        self.open_hours = slots.available_spans(self.weekly, self.closures, first, last, self.tz)
+        self.available = {
+            pk: slots.intersect(
+                slots.available_spans(self.hours[pk], self.away[pk], first, last, self.tz),
+                self.open_hours,
+            )
+            for pk in self.clinician_ids
+        }
+        self.prepared = (first, last)
+
+    def load_bookings(self, first: date, last: date) -> None:
+        """The bookings that hold a clinician, room or the patient on these days."""
+        self.prepare(first, last)
+        start, end = _day_bounds(first, last, self.tz)
+        by_clinician, by_room, patient = defaultdict(list), defaultdict(list), []
+        rows = (
+            Session.objects.filter(
+                status__in=HOLDING,
+                # No session lasts a day: the lower bound lets the index do the work.
+                starts_at__gte=start - timedelta(days=1),
+                starts_at__lt=end,
+                blocks_until__gt=start,
+            )
+            .filter(
+                Q(clinician_id__in=self.clinician_ids)
+                | Q(room_id__in=self.room_ids)
+                | Q(patient_id=self.plan.patient_id)
+            )
+            .exclude(pk=self.exclude_pk)
+            .order_by("starts_at")
+            .values_list("clinician_id", "room_id", "patient_id", "starts_at", "ends_at")
+        )
+        for clinician_id, room_id, patient_id, starts_at, ends_at in rows:
+            span = slots.Span(starts_at, ends_at)
+            by_clinician[clinician_id].append(span)
+            by_room[room_id].append(span)
+            if patient_id == self.plan.patient_id:
+                patient.append(span)
+        for slot in self.placed:
+            span = slots.Span(slot.start, slot.end)
+            by_clinician[slot.clinician_id].append(span)
+            by_room[slot.room_id].append(span)
+            patient.append(span)
+        if self.placed:
+            for spans in (*by_clinician.values(), *by_room.values(), patient):
+                spans.sort(key=_by_start)
+        self.busy_by_clinician, self.busy_by_room = by_clinician, by_room
+        self.patient_busy = patient
+
+    def resources(self, *, clinician: Clinician | None = None, room: Room | None = None):
         return (
             [
                 slots.Resource(
-                    c.pk,
-                    tuple(self.clinician_available.get(c.pk, ())),
-                    tuple(self.busy_by_clinician.get(c.pk, ())),
+                    pk, tuple(self.available[pk]), tuple(self.busy_by_clinician.get(pk, ()))
                 )
-                for c in clinicians
+                for pk in self.clinician_ids
+                if clinician is None or pk == clinician.pk
             ],
             [
-                slots.Resource(r.pk, tuple(self.open_hours), tuple(self.busy_by_room.get(r.pk, ())))
-                for r in rooms
+                slots.Resource(pk, tuple(self.open_hours), tuple(self.busy_by_room.get(pk, ())))
+                for pk in self.room_ids
+                if room is None or pk == room.pk
             ],
         )
 
     def add_booking(self, placement: slots.Slot) -> None:
         """Count a proposed placement as busy for the rest of a whole-plan proposal."""
-        span = slots.Span(placement.start, placement.end)
-        self.busy_by_clinician.setdefault(placement.clinician_id, []).append(span)
-        self.busy_by_room.setdefault(placement.room_id, []).append(span)
-        self.patient_busy.append(span)
-        for spans in (
-            self.busy_by_clinician[placement.clinician_id],
-            self.busy_by_room[placement.room_id],
-            self.patient_busy,
-        ):
-            spans.sort()
+        self.placed.append(placement)
+
+    def works(self, clinician_id: int, start: datetime, end: datetime) -> bool:
+        """Whether the clinic is open and the clinician at work for all of [start, end)."""
+        spans = self.available.get(clinician_id, ())
+        return any(span.start <= start and end <= span.end for span in spans)
 
 
-def _ranges_q(ranges: Sequence[tuple[datetime, datetime]]) -> Q:
-    condition = Q()
-    for start, end in ranges:
-        condition |= Q(starts_at__lt=end, blocks_until__gt=start)
-    return condition
-
-
-def load_calendar(
-    *,
-    plan: TreatmentPlan,
-    days: Sequence[tuple[date, date]],
-    exclude_session: Session | None = None,
-    clinic: ClinicSettings | None = None,
-) -> Calendar:
-    """The clinic's hours, staff and bookings over the given day ranges (inclusive).
-
-    Eight queries whatever the size of the clinic's history: bookings are fetched only
-    where they overlap the ranges, through the `starts_at` index.
-    """
-    clinic = clinic or ClinicSettings.load()
-    tz = clinic.tz
-    method = plan.protocol.method
-    first = min(a for a, _ in days)
-    last = max(b for _, b in days)
-    bounds = [(span.start, span.end) for a, b in days for span in slots.day_spans(a, b, tz)]
-    range_start = min(start for start, _ in bounds)
-    range_end = max(end for _, end in bounds)
-
-    closures = [
-        span
-        for c in Closure.objects.filter(first_day__lte=last, last_day__gte=first)
-        for span in slots.day_spans(c.first_day, c.last_day, tz)
-    ]
-    weekly = [slots.WeeklyHours(h.weekday, h.opens, h.closes) for h in OpeningHours.objects.all()]
-    open_hours = slots.available_spans(weekly, closures, first, last, tz)
-
-    required = set(method.required_equipment.values_list("pk", flat=True))
-    clinicians = list(
-        Clinician.objects.filter(methods=method, is_active=True)
-        .select_related("user")
-        .prefetch_related(
-            "hours",
-            Prefetch(
-                "time_off",
-                queryset=TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start),
-            ),
-        )
-        .distinct()
-    )
-    # The plan's own clinician is tried first: patients like to see the same doctor.
-    clinicians.sort(key=lambda c: c.pk != plan.clinician_id)
-    rooms = [
-        room
-        for room in Room.objects.filter(is_active=True).prefetch_related("equipment")
-        if required <= {item.pk for item in room.equipment.all()}
-    ]
-    available = {
-        c.pk: slots.intersect(
-            slots.available_spans(
-                [slots.WeeklyHours(h.weekday, h.starts, h.ends) for h in c.hours.all()],
-                [slots.Span(t.starts_at, t.ends_at) for t in c.time_off.all()],
-                first,
-                last,
-                tz,
-            ),
-            open_hours,
-        )
-        for c in clinicians
-    }
-    calendar = Calendar(clinic, open_hours, clinicians, rooms, available)
-
-    clinician_ids = [c.pk for c in clinicians]
-    room_ids = [r.pk for r in rooms]
-    bookings = (
-        Session.objects.filter(status__in=HOLDING)
-        .filter(_ranges_q(bounds))
-        .filter(
-            Q(clinician_id__in=clinician_ids)
-            | Q(room_id__in=room_ids)
-            | Q(patient_id=plan.patient_id)
-        )
-        .values_list("pk", "clinician_id", "room_id", "patient_id", "starts_at", "ends_at")
-    )
-    by_clinician, by_room = defaultdict(list), defaultdict(list)
-    for pk, clinician_id, room_id, patient_id, starts_at, ends_at in bookings:
-        if exclude_session is not None and pk == exclude_session.pk:
-            continue
-        span = slots.Span(starts_at, ends_at)
-        by_clinician[clinician_id].append(span)
-        by_room[room_id].append(span)
-        if patient_id == plan.patient_id:
-            calendar.patient_busy.append(span)
-    calendar.busy_by_clinician = {k: sorted(v) for k, v in by_clinician.items()}
-    calendar.busy_by_room = {k: sorted(v) for k, v in by_room.items()}
-    calendar.patient_busy.sort()
-    return calendar
+def _day_bounds(first: date, last: date, tz) -> tuple[datetime, datetime]:
+    span = slots.day_spans(first, last, tz)[0]
+    return span.start, span.end
 
 
 # --- spacing from the plan's other sessions ----------------------------------------------
@@ -253,41 +268,47 @@ def _request(
     calendar: Calendar,
     *,
     now: datetime,
-    not_before: datetime | None,
-    not_after: datetime | None,
+    bounds: tuple[datetime | None, datetime | None],
     limit: int,
-    earliest: date | None = None,
-    latest: date | None = None,
-    outside_days: int = OUTSIDE_DAYS,
+    days: tuple[date, date],
+    due: date | None = None,
+    outside_days: int = 0,
     prefer: slots.Slot | None = None,
-    use_preferences: bool = True,
 ) -> slots.SlotRequest:
     plan = session.plan
     preference = None
-    if use_preferences and (
-        plan.preferred_weekdays or plan.preferred_after or plan.preferred_before
-    ):
+    if plan.preferred_weekdays or plan.preferred_after or plan.preferred_before:
         preference = slots.Preference(
             plan.preferred_weekday_set, plan.preferred_after, plan.preferred_before
         )
     clinic = calendar.clinic
+    earliest, latest = days
     return slots.SlotRequest(
-        earliest=earliest or session.earliest,
-        latest=latest or session.latest,
-        due=min(max(session.due, earliest or session.due), latest or session.due),
+        earliest=earliest,
+        latest=latest,
+        due=min(max(due or session.due, earliest), latest),
         length=timedelta(minutes=plan.protocol.session_minutes),
         buffer=timedelta(minutes=clinic.buffer_minutes),
         tz=clinic.tz,
         grid_minutes=clinic.slot_grid_minutes,
-        not_before=_latest(now, not_before),
-        not_after=not_after,
+        not_before=_latest(now, bounds[0]),
+        not_after=bounds[1],
         preference=preference,
-        prefer_clinician_id=prefer.clinician_id
-        if prefer
-        else session.clinician_id or plan.clinician_id,
+        prefer_clinician_id=prefer.clinician_id if prefer else plan.clinician_id,
         prefer_room_id=prefer.room_id if prefer else session.room_id,
         limit=limit,
         outside_days=outside_days,
+    )
+
+
+def _find(calendar: Calendar, request: slots.SlotRequest, clinician=None, room=None):
+    clinicians, rooms = calendar.resources(clinician=clinician, room=room)
+    return slots.find_slots(
+        request,
+        open_hours=calendar.open_hours,
+        clinicians=clinicians,
+        rooms=rooms,
+        patient_busy=calendar.patient_busy,
     )
 
 
@@ -299,11 +320,12 @@ def _load_plan(plan_id: int) -> TreatmentPlan:
     )
 
 
-def _search_range(session: Session, today: date) -> tuple[date, date, bool]:
-    """The dates to search: the window, or from today on once the window has passed."""
-    if session.latest < today:
-        return today, today + timedelta(days=OUTSIDE_DAYS), True
-    return session.earliest, session.latest, False
+def _siblings(plan: TreatmentPlan, session: Session) -> list[Session]:
+    return list(
+        plan.sessions.exclude(pk=session.pk)
+        .order_by()
+        .only("number", "phase", "status", "starts_at", "optional")
+    )
 
 
 def slot_search(
@@ -318,41 +340,46 @@ def slot_search(
 
     When nothing fits, the reason and the nearest slots outside the window (marked so).
     An overdue session, whose window has passed, gets the first free times from today.
+    Bookings are read in widening steps (the due day, the window, the days around it),
+    as most searches are answered by the first.
     """
     now = now or timezone.now()
     plan = _load_plan(session.plan_id)
     session.plan = plan
-    tz = ClinicSettings.load().tz
-    earliest, latest, overdue = _search_range(session, timezone.localdate(now, tz))
-    reach = timedelta(days=0 if overdue else OUTSIDE_DAYS)
-    calendar = load_calendar(
-        plan=plan, days=[(earliest - reach, latest + reach)], exclude_session=session
-    )
-    others = plan.sessions.exclude(pk=session.pk).only("number", "phase", "status", "starts_at")
-    not_before, not_after = spacing_bounds(session, others, plan.phase_values(), tz)
-    clinicians, rooms = calendar.resources(clinician=clinician, room=room)
-    request = _request(
-        session,
-        calendar,
-        now=now,
-        not_before=not_before,
-        not_after=not_after,
-        limit=limit,
-        earliest=earliest,
-        latest=latest,
-        outside_days=0 if overdue else OUTSIDE_DAYS,
-    )
-    found = slots.find_slots(
-        request,
-        open_hours=calendar.open_hours,
-        clinicians=clinicians,
-        rooms=rooms,
-        patient_busy=calendar.patient_busy,
-    )
-    if overdue:
+    clinic = ClinicSettings.load()
+    today = timezone.localdate(now, clinic.tz)
+    bounds = spacing_bounds(session, _siblings(plan, session), plan.phase_values(), clinic.tz)
+    if session.latest < today:
+        days = (today, today + timedelta(days=OUTSIDE_DAYS))
+        calendar = Calendar(
+            plan=plan, first=days[0], last=days[1], clinic=clinic, exclude_pk=session.pk
+        )
+        calendar.load_bookings(*days)
+        request = _request(
+            session, calendar, now=now, bounds=bounds, limit=limit, days=days, due=today
+        )
+        found = _find(calendar, request, clinician, room)
         return slots.SlotSearch(
             tuple(replace(slot, in_window=False) for slot in found.slots), OVERDUE
         )
+    reach = timedelta(days=OUTSIDE_DAYS)
+    calendar = Calendar(
+        plan=plan,
+        first=session.earliest - reach,
+        last=session.latest + reach,
+        clinic=clinic,
+        exclude_pk=session.pk,
+    )
+    window = (session.earliest, session.latest)
+    for days, outside in [((session.due, session.due), 0), (window, 0), (window, OUTSIDE_DAYS)]:
+        calendar.load_bookings(days[0] - timedelta(days=outside), days[1] + timedelta(days=outside))
+        request = _request(
+            session, calendar, now=now, bounds=bounds, limit=limit, days=days, outside_days=outside
+        )
+        found = _find(calendar, request, clinician, room)
+        enough = len(found.slots) >= limit if days != window else bool(found.slots)
+        if enough or outside:
+            return found
     return found
 
 
@@ -422,50 +449,60 @@ def _check_resources(plan: TreatmentPlan, clinician: Clinician, room: Room) -> N
         raise ValidationError({"room": WRONG_ROOM.format(room=room, method=method)})
 
 
-def _is_free(
+def _check_free(
     session: Session,
     starts_at: datetime,
     clinician: Clinician,
     room: Room,
+    *,
     now: datetime,
+    calendar: Calendar,
     others: Sequence[Session],
-) -> bool:
-    """Whether `starts_at` is a slot for this clinician and room, read inside the write lock.
+) -> None:
+    """Refuse with SLOT_TAKEN unless `starts_at` is free for this clinician, room and patient.
 
-    `others`: the plan's sessions whose spacing binds this one.
+    Read inside the booking's transaction: on SQLite it holds the write lock, so nothing
+    can be booked between this check and the write; on PostgreSQL the exclusion
+    constraints catch what a concurrent transaction slips in.
     """
-    plan = session.plan
-    day = timezone.localdate(starts_at, ClinicSettings.load().tz)
-    calendar = load_calendar(plan=plan, days=[(day, day)], exclude_session=session)
-    tz = calendar.clinic.tz
-    not_before, not_after = spacing_bounds(session, others, plan.phase_values(), tz)
-    clinicians, rooms = calendar.resources(clinician=clinician, room=room)
-    # The session's window is advisory here (slots outside it are offered, marked so);
-    # hours, bookings, buffer and spacing are not.
-    request = _request(
-        session,
-        calendar,
-        now=now,
-        not_before=not_before,
-        not_after=not_after,
-        limit=10_000,
-        earliest=day,
-        latest=day,
-        outside_days=0,
-        use_preferences=False,  # preferences guide the search; a clinician may book past them
+    clinic = calendar.clinic
+    length = timedelta(minutes=session.plan.protocol.session_minutes)
+    hold_until = starts_at + length + timedelta(minutes=clinic.buffer_minutes)
+    local = starts_at.astimezone(clinic.tz)
+    calendar.prepare(local.date(), local.date())
+    on_grid = (local.hour * 60 + local.minute) % clinic.slot_grid_minutes == 0
+    not_before, not_after = spacing_bounds(session, others, session.plan.phase_values(), clinic.tz)
+    if (
+        not on_grid
+        or local.second
+        or local.microsecond
+        or starts_at < _latest(now, not_before)
+        or (not_after is not None and starts_at + length > not_after)
+        or clinician.pk not in calendar.clinician_ids
+        or room.pk not in calendar.room_ids
+        or not calendar.works(clinician.pk, starts_at, hold_until)
+    ):
+        raise ValidationError(SLOT_TAKEN, code="slot_taken")
+    clash = (
+        Session.objects.filter(
+            status__in=HOLDING,
+            starts_at__gte=starts_at - timedelta(days=1),
+            starts_at__lt=hold_until,
+            blocks_until__gt=starts_at,
+        )
+        .filter(Q(clinician=clinician) | Q(room=room) | Q(patient_id=session.patient_id))
+        .exclude(pk=session.pk)
     )
-    found = slots.find_slots(
-        request,
-        open_hours=calendar.open_hours,
-        clinicians=clinicians,
-        rooms=rooms,
-        patient_busy=calendar.patient_busy,
-    )
-    return any(slot.start == starts_at for slot in found.slots)
+    if clash.exists():
+        raise ValidationError(SLOT_TAKEN, code="slot_taken")
 
 
-def _write_booking(session: Session, starts_at: datetime, clinician: Clinician, room: Room):
-    clinic = ClinicSettings.load()
+def _day_calendar(session: Session, starts_at: datetime, clinic: ClinicSettings) -> Calendar:
+    day = timezone.localdate(starts_at, clinic.tz)
+    return Calendar(plan=session.plan, first=day, last=day, clinic=clinic, exclude_pk=session.pk)
+
+
+def _write_booking(session, starts_at, clinician, room, clinic: ClinicSettings) -> None:
     session.status = Session.Status.BOOKED
     session.starts_at = starts_at
     session.ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
@@ -503,7 +540,10 @@ def session_book(
     with transaction.atomic():
         session = _lock_session(session)
         _check_safe(session.plan)
-        return _book_checked(session, starts_at, clinician, room, now)
+        clinic = ClinicSettings.load()
+        calendar = _day_calendar(session, starts_at, clinic)
+        others = _siblings(session.plan, session)
+        return _book_checked(session, starts_at, clinician, room, now, calendar, others)
 
 
 def _lock_session(session: Session) -> Session:
@@ -519,17 +559,20 @@ def _lock_plan(session: Session) -> None:
     list(TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).values("pk"))
 
 
-def _book_checked(session, starts_at, clinician, room, now) -> Session:
+def _check_bookable(session, starts_at, clinician, room, now, calendar, others) -> None:
+    if starts_at < now:
+        raise ValidationError({"starts_at": IN_THE_PAST})
+    if clinician.pk not in calendar.clinician_ids or room.pk not in calendar.room_ids:
+        _check_resources(session.plan, clinician, room)  # says which and why
+    _check_free(session, starts_at, clinician, room, now=now, calendar=calendar, others=others)
+
+
+def _book_checked(session, starts_at, clinician, room, now, calendar, others) -> Session:
     """Book once the plan's safety is known: status, time, resources, free slot, write."""
     if session.status != Session.Status.PLANNED:
         raise ValidationError(NOT_PLANNED.format(status=session.get_status_display().lower()))
-    if starts_at < now:
-        raise ValidationError({"starts_at": IN_THE_PAST})
-    _check_resources(session.plan, clinician, room)
-    others = list(session.plan.sessions.exclude(pk=session.pk))
-    if not _is_free(session, starts_at, clinician, room, now, others):
-        raise ValidationError(SLOT_TAKEN, code="slot_taken")
-    _write_booking(session, starts_at, clinician, room)
+    _check_bookable(session, starts_at, clinician, room, now, calendar, others)
+    _write_booking(session, starts_at, clinician, room, calendar.clinic)
     return session
 
 
@@ -554,28 +597,23 @@ def session_reschedule(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        session = Session.objects.select_for_update().get(pk=session.pk)
-        session.plan = _load_plan(session.plan_id)
+        session = _lock_session(session)
         if session.status != Session.Status.BOOKED:
             raise ValidationError(NOT_BOOKED.format(status=session.get_status_display().lower()))
-        if starts_at < now:
-            raise ValidationError({"starts_at": IN_THE_PAST})
-        _lock_plan(session)
         _check_safe(session.plan)
-        _check_resources(session.plan, clinician, room)
-        others = list(session.plan.sessions.exclude(pk=session.pk).order_by("number"))
+        clinic = ClinicSettings.load()
+        others = sorted(_siblings(session.plan, session), key=lambda s: s.number)
         # Later bookings do not bound the move: they are reported, to be re-booked.
         earlier = [s for s in others if s.number < session.number]
         later = [s for s in others if s.number > session.number and s.status in LIVE]
-        if not _is_free(session, starts_at, clinician, room, now, earlier):
-            raise ValidationError(SLOT_TAKEN, code="slot_taken")
-        _write_booking(session, starts_at, clinician, room)
-        tz = ClinicSettings.load().tz
+        calendar = _day_calendar(session, starts_at, clinic)
+        _check_bookable(session, starts_at, clinician, room, now, calendar, earlier)
+        _write_booking(session, starts_at, clinician, room, clinic)
         phases = session.plan.phase_values()
         conflicts = []
-        previous_day = timezone.localdate(starts_at, tz)
+        previous_day = timezone.localdate(starts_at, clinic.tz)
         for following in later:
-            booked_day = timezone.localdate(following.starts_at, tz)
+            booked_day = timezone.localdate(following.starts_at, clinic.tz)
             if booked_day < engine.earliest_after(_phase_of(phases, following.phase), previous_day):
                 conflicts.append(following)
             previous_day = booked_day
@@ -593,72 +631,69 @@ class Proposal:
     failures: list[tuple[Session, str]]
 
 
+def _with_placements(sessions, placed: dict[int, slots.Slot]) -> list[Session]:
+    """The plan's sessions as they would be with the proposal's placements booked."""
+    return [
+        Session(
+            number=s.number,
+            phase=s.phase,
+            status=Session.Status.BOOKED,
+            starts_at=placed[s.pk].start,
+        )
+        if s.pk in placed
+        else s
+        for s in sessions
+    ]
+
+
 def plan_propose(*, plan: TreatmentPlan, now: datetime | None = None) -> Proposal:
     """Place every required session not booked yet, in order, each in its window.
 
     Each keeps the protocol's spacing from the one placed or booked before it, with the
-    same clinician and room where possible. The calendar is read once for all the
-    windows, so the query count does not grow with the clinic's bookings.
+    same clinician and room where possible. Hours and staff are read once; bookings per
+    session, its due day first, then its window: the query count grows with the plan's
+    sessions, never with the clinic's bookings.
     """
     now = now or timezone.now()
     plan = _load_plan(plan.pk)
     _check_safe(plan)
+    clinic = ClinicSettings.load()
+    today = timezone.localdate(now, clinic.tz)
     sessions = list(plan.sessions.order_by("number"))
     for session in sessions:
         session.plan = plan
     todo = [s for s in sessions if s.status == Session.Status.PLANNED and not s.optional]
-    if not todo:
-        return Proposal([], [])
-    calendar = load_calendar(plan=plan, days=[(s.earliest, s.latest) for s in todo])
-    phases = plan.phase_values()
-    tz = calendar.clinic.tz
     placements, failures = [], []
     placed: dict[int, slots.Slot] = {}
-    today = timezone.localdate(now, tz)
+    overdue = [s for s in todo if s.latest < today]
+    failures.extend((s, OVERDUE) for s in overdue)
+    todo = [s for s in todo if s.latest >= today]
+    if not todo:
+        return Proposal(placements, failures)
+    calendar = Calendar(
+        plan=plan, first=todo[0].earliest, last=max(s.latest for s in todo), clinic=clinic
+    )
+    phases = plan.phase_values()
     for session in todo:
-        if session.latest < today:
-            failures.append((session, OVERDUE))
-            continue
-        others = []
-        for other in sessions:
-            if other.pk == session.pk:
-                continue
-            if other.pk in placed:
-                proxy = Session(
-                    number=other.number,
-                    phase=other.phase,
-                    status=Session.Status.BOOKED,
-                    starts_at=placed[other.pk].start,
-                )
-                others.append(proxy)
-            else:
-                others.append(other)
-        not_before, not_after = spacing_bounds(session, others, phases, tz)
-        request = _request(
-            session,
-            calendar,
-            now=now,
-            not_before=not_before,
-            not_after=not_after,
-            limit=1,
-            outside_days=0,
-            prefer=placements[-1][1] if placements else None,
-        )
-        clinicians, rooms = calendar.resources(clinician=None, room=None)
-        found = slots.find_slots(
-            request,
-            open_hours=calendar.open_hours,
-            clinicians=clinicians,
-            rooms=rooms,
-            patient_busy=calendar.patient_busy,
-        )
-        if found.slots and found.slots[0].in_window:
+        others = _with_placements([s for s in sessions if s.pk != session.pk], placed)
+        bounds = spacing_bounds(session, others, phases, clinic.tz)
+        prefer = placements[-1][1] if placements else None
+        for days in [(session.due, session.due), (session.earliest, session.latest)]:
+            calendar.load_bookings(*days)
+            request = _request(
+                session, calendar, now=now, bounds=bounds, limit=1, days=days, prefer=prefer
+            )
+            found = _find(calendar, request)
+            if found.slots:
+                break
+        if found.slots:
             slot = found.slots[0]
             placements.append((session, slot))
             placed[session.pk] = slot
             calendar.add_booking(slot)
         else:
             failures.append((session, found.reason or slots.FULLY_BOOKED))
+    failures.sort(key=lambda failure: failure[0].number)
     return Proposal(placements, failures)
 
 
@@ -674,15 +709,19 @@ def plan_book(
     A slot taken meanwhile, or a plan re-planned since the proposal, undoes it all.
     """
     now = now or timezone.now()
+    if not placements:
+        return []
     plan = _load_plan(plan.pk)
+    _lock_plan(placements[0][0])
     _check_safe(plan)
+    clinic = ClinicSettings.load()
     wanted = {p.clinician_id for _, p in placements}
     clinicians = {c.pk: c for c in Clinician.objects.filter(pk__in=wanted)}
     rooms = {r.pk: r for r in Room.objects.filter(pk__in={p.room_id for _, p in placements})}
-    current = {
-        s.pk: s
-        for s in plan.sessions.select_for_update().filter(pk__in=[s.pk for s, _ in placements])
-    }
+    sessions = list(plan.sessions.select_for_update().order_by("number"))
+    current = {s.pk: s for s in sessions}
+    days = [timezone.localdate(slot.start, clinic.tz) for _, slot in placements]
+    calendar = Calendar(plan=plan, first=min(days), last=max(days), clinic=clinic)
     booked = []
     for proposed, slot in placements:
         session = current.get(proposed.pk)
@@ -692,9 +731,16 @@ def plan_book(
         ):
             raise ValidationError(PROPOSAL_STALE)
         session.plan = plan
+        others = [s for s in sessions if s.pk != session.pk]
         booked.append(
             _book_checked(
-                session, slot.start, clinicians[slot.clinician_id], rooms[slot.room_id], now
+                session,
+                slot.start,
+                clinicians[slot.clinician_id],
+                rooms[slot.room_id],
+                now,
+                calendar,
+                others,
             )
         )
     return booked

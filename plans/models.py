@@ -370,6 +370,8 @@ class Session(models.Model):
         ]
         indexes = [
             models.Index(fields=["starts_at"]),
+            # The calendar reads "what holds a resource between these instants".
+            models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["status", "earliest"]),
         ]
         constraints = [
