@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 PIP_VERSION := 26.3
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test migrate demo lint format check deploy-check bench clean
+.PHONY: run test screenshots install install-test migrate demo lint format check deploy-check bench clean
 
 $(BIN)/python:
 	@PY=$$(.ci/find-python.sh) && echo "Using $$PY" && "$$PY" -m venv $(VENV)
@@ -36,6 +36,12 @@ run: demo
 ## The whole test suite (browser tests too when Chromium is installed)
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The browser tests alone; each saves its pages at desktop and phone width in screenshots/
+screenshots: install-test
+	@test -x /usr/bin/chromium || { echo "No Chromium at /usr/bin/chromium: apt-get install -y chromium" >&2; exit 1; }
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
+	@echo "Screenshots in screenshots/:" && ls screenshots
 
 lint: install-test
 	$(BIN)/ruff check .

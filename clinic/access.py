@@ -16,11 +16,13 @@ from plans.models import Session, TreatmentPlan
 VIEW_SCHEDULE = "plans.view_session"
 CHANGE_SESSION = "plans.change_session"
 RECORD_TREATMENT = "plans.record_treatment"
+OVERRIDE = "plans.override_contraindication"
 ADD_PLAN = "plans.add_treatmentplan"
 VIEW_PLAN = "plans.view_treatmentplan"
 VIEW_PATIENT = "patients.view_patient"
 ADD_PATIENT = "patients.add_patient"
 CHANGE_PATIENT = "patients.change_patient"
+ADD_SCREENING = "patients.add_screening"
 # Screenings and every clinical note (plan and session notes) share one permission:
 # whoever may not read the screening may not read what the clinician wrote either.
 VIEW_CLINICAL = "patients.view_screening"
@@ -47,7 +49,9 @@ def patient_for(user, pk: int, permission: str = VIEW_PATIENT) -> Patient:
 def plan_for(user, pk: int, permission: str = VIEW_PLAN) -> TreatmentPlan:
     require(user, permission)
     return get_object_or_404(
-        TreatmentPlan.objects.select_related("patient", "protocol__method", "clinician__user"),
+        TreatmentPlan.objects.select_related(
+            "patient", "protocol__method", "clinician__user", "override_by__user"
+        ),
         pk=pk,
     )
 
@@ -68,3 +72,20 @@ def clinician_of(user) -> Clinician | None:
     if not hasattr(user, "_clinician_row"):
         user._clinician_row = Clinician.objects.filter(user=user).first()
     return user._clinician_row
+
+
+def clinician_required(user) -> Clinician:
+    """The user's clinician row, for what a clinician signs (a screening, an override).
+
+    A user holding the permission without treating patients (an admin) is refused: the
+    record must name who took the clinical decision.
+    """
+    clinician = clinician_of(user)
+    if clinician is None:
+        raise PermissionDenied
+    return clinician
+
+
+def may_sign(user, permission: str) -> bool:
+    """Whether to offer a form that `clinician_required` will let through."""
+    return user.has_perm(permission) and clinician_of(user) is not None

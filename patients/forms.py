@@ -1,12 +1,15 @@
-"""Patient forms: the contact record reception keeps, and the search box."""
+"""Patient forms: the contact record reception keeps, the search box, the screening."""
 
 import re
 from datetime import datetime
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.db.models import Q
 
-from patients.models import Patient
+from clinic.models import Product
+from patients.models import Patient, Screening
 
 DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y")
 
@@ -65,3 +68,65 @@ class PatientSearchForm(forms.Form):
         for word in text.split():
             condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
         return patients.filter(condition)
+
+
+CONTRAINDICATIONS = (
+    "pregnant",
+    "infection",
+    "chronic_disease",
+    "uncontrolled_diabetes",
+    "epilepsy",
+    "anticoagulants",
+    "metal_implants",
+    "pacemaker",
+)
+PREPARATION = (
+    "takes_aspirin_or_clopidogrel",
+    "uses_retinoid_creams",
+    "other_medication",
+    "wants_anaesthetic_cream",
+)
+
+
+class ScreeningForm(forms.ModelForm):
+    """A screening as the clinician fills it in; `patients.services.screening_create` saves it."""
+
+    class Meta:
+        model = Screening
+        fields = [
+            "screened_on",
+            *CONTRAINDICATIONS,
+            "allergic_to",
+            "other_allergies",
+            *PREPARATION,
+            "clinical_notes",
+        ]
+        widgets = {
+            "screened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "allergic_to": forms.CheckboxSelectMultiple,
+            "other_allergies": forms.Textarea(attrs={"rows": 2}),
+            "other_medication": forms.Textarea(attrs={"rows": 2}),
+            "clinical_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allergic_to"].queryset = Product.objects.filter(is_active=True)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "screened_on",
+            Fieldset(
+                "Contraindications",
+                Div(*CONTRAINDICATIONS, css_class="check-columns"),
+                css_class="form-section",
+            ),
+            Fieldset("Allergies", "allergic_to", "other_allergies", css_class="form-section"),
+            Fieldset("Medication and preparation", *PREPARATION, css_class="form-section"),
+            "clinical_notes",
+        )
+
+    def findings(self) -> dict:
+        """The cleaned fields the service takes as `**findings`."""
+        skip = {"screened_on", "allergic_to"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in skip}

@@ -8,4 +8,5 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("patients/<int:pk>/screening/", views.screening_detail, name="screening_detail"),
+    path("patients/<int:pk>/screening/new/", views.screening_new, name="screening_new"),
 ]

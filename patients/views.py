@@ -1,13 +1,17 @@
 """Finding, registering and reading a patient; the screening is for clinicians only."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from clinic import access
-from patients.forms import PatientForm, PatientSearchForm
+from clinic.forms import add_service_errors
+from patients import services
+from patients.forms import PatientForm, PatientSearchForm, ScreeningForm
+from patients.models import Screening
 from plans import selectors
 
 PAGE_SIZE = 25
@@ -66,6 +70,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": selectors.screening_warnings(screening) if screening else [],
             "sees_clinical": sees_clinical,
             "can_plan": request.user.has_perm(access.ADD_PLAN),
+            "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
             "today": today,
             "age": patient.age_on(today),
             "nav": "patients",
@@ -86,6 +91,37 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "screening": screening,
             "warnings": selectors.screening_warnings(screening),
+            "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
             "nav": "patients",
         },
+    )
+
+
+def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A clinician screens the patient; the newest screening is what booking relies on."""
+    patient = access.patient_for(request.user, pk, access.ADD_SCREENING)
+    clinician = access.clinician_required(request.user)
+    form = ScreeningForm(
+        request.POST or None,
+        instance=Screening(patient=patient, screened_by=clinician),
+        initial={"screened_on": request.clinic.today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_create(
+                patient=patient,
+                clinician=clinician,
+                screened_on=form.cleaned_data["screened_on"],
+                allergic_to=form.cleaned_data["allergic_to"],
+                **form.findings(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Screening of {patient.full_name} recorded.")
+            return redirect("patient_detail", pk=patient.pk)
+    return render(
+        request,
+        "patients/screening_form.html",
+        {"patient": patient, "form": form, "nav": "patients"},
     )

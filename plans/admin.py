@@ -125,7 +125,8 @@ class ProtocolAdmin(admin.ModelAdmin):
             services.protocol_set_phases(protocol=protocol, phases=pasted)
             return
         super().save_related(request, form, formsets, change)
-        protocol.refresh_from_db(fields=["version"])
+        # "phases" drops the rows prefetched by get_queryset, else `after` would be `before`.
+        protocol.refresh_from_db(fields=["version", "phases"])
         after = protocol.phase_values()
         if change and before and after != before:
             protocol.version += 1

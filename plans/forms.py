@@ -1,16 +1,26 @@
 """Forms of the plan and session pages; rules stay in the models and services."""
 
-from datetime import datetime
+from datetime import date, datetime
 
+from crispy_forms.bootstrap import InlineCheckboxes
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
-from clinic.models import Clinician, Product, Room, TreatmentArea
+from clinic.models import Clinician, Product, ProductBatch, Room, TreatmentArea, Weekday
 from plans import engine
-from plans.models import Protocol
+from plans.models import Protocol, TreatmentPlan
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+# What every patient may feel after a session (domain.md): not a complication to record.
+EXPECTED_AFTER_EFFECTS = (
+    "Expected, not to record: redness and small swelling for 1-2 days, a burning feeling "
+    "for 15-20 minutes, slight inflammation for 1-5 days, small bruises fading in 12-36 "
+    "hours. Record anything beyond these, such as an allergic reaction."
+)
 BAD_SLOT = "This slot could not be read; please choose one from the list again."
 
 
@@ -42,7 +52,42 @@ class PlanForm(forms.Form):
         max_value=120,
         initial=engine.DEFAULT_HORIZON_MONTHS,
     )
+    preferred_weekdays = forms.MultipleChoiceField(
+        label="Days the patient can come",
+        choices=[(str(day.value), day.label) for day in Weekday],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: any day.",
+    )
+    preferred_after = forms.TimeField(
+        label="Not before", widget=TIME_INPUT, required=False, help_text="e.g. 17:00"
+    )
+    preferred_before = forms.TimeField(label="Finished by", widget=TIME_INPUT, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "protocol",
+            "start_date",
+            "clinician",
+            "areas",
+            "products",
+            "horizon_months",
+            Fieldset(
+                "Patient preferences",
+                InlineCheckboxes("preferred_weekdays"),
+                Row(Column("preferred_after"), Column("preferred_before")),
+                css_class="form-section",
+            ),
+            "notes",
+        )
+
+    def clean_preferred_weekdays(self) -> str:
+        """Ticked days as the plan stores them: weekday digits, Monday = "0"."""
+        return "".join(sorted(self.cleaned_data["preferred_weekdays"]))
 
 
 class PreviewForm(forms.Form):
@@ -61,7 +106,18 @@ class CancelForm(forms.Form):
     )
 
 
+class BatchChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.product} — lot {obj.lot_number} (exp. {obj.expiry_date:%m/%Y})"
+
+
 class DoneForm(forms.Form):
+    """What was done in a session: when, where on the body, which batches, what was seen.
+
+    `day` is the day the session is expected to have been held: only batches still
+    usable then are offered (the service refuses an expired one whatever is posted).
+    """
+
     held_at = forms.DateTimeField(label="Held at", widget=DATETIME_INPUT)
     ends_at = forms.DateTimeField(
         label="Ended at",
@@ -69,6 +125,42 @@ class DoneForm(forms.Form):
         required=False,
         help_text="Leave empty for the protocol's session length.",
     )
+    areas = forms.ModelMultipleChoiceField(
+        label="Areas treated",
+        queryset=TreatmentArea.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    batches = BatchChoiceField(
+        label="Products used (batch)",
+        queryset=ProductBatch.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only batches not expired on the day are listed.",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    complications = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=EXPECTED_AFTER_EFFECTS,
+    )
+
+    def __init__(self, *args, plan: TreatmentPlan, day: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        usable = ProductBatch.objects.usable_on(day).select_related("product")
+        self.fields["batches"].queryset = usable
+        if not self.is_bound:
+            self.initial.setdefault("areas", [area.pk for area in plan.areas.all()])
+            self.initial.setdefault("batches", self._soonest_batches(plan, usable))
+
+    @staticmethod
+    def _soonest_batches(plan: TreatmentPlan, usable) -> list[int]:
+        """For each of the plan's products, its usable batch that expires first."""
+        soonest: dict[int, int] = {}
+        products = plan.products.values_list("pk", flat=True)
+        for batch in usable.filter(product__in=products).order_by("expiry_date", "pk"):
+            soonest.setdefault(batch.product_id, batch.pk)
+        return list(soonest.values())
 
     def clean(self):
         data = super().clean()
@@ -93,3 +185,14 @@ class SlotForm(forms.Form):
         if value.tzinfo is None:
             raise ValidationError(BAD_SLOT)
         return value
+
+
+class OverrideForm(forms.Form):
+    """Named as the plan's field so the service's error lands next to it."""
+
+    # Not required here: the service says what a missing reason means.
+    contraindication_override = forms.CharField(
+        label="Clinical reason to treat despite the findings",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )

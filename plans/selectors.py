@@ -1,9 +1,12 @@
 """Read queries for the pages: the day and week schedules, the recall board, timelines.
 
 Each selector runs a fixed number of queries whatever the number of bookings (the page
-tests count them). The schedule is the busiest page of the clinic, so its bookings are
-turned here into small view objects with their times and grid positions already worked
-out: templates then only print strings.
+tests count them). The schedule is the busiest page of the clinic (160 bookings on a busy
+day, opened all day long at the desk), so it is read as plain values, never as model
+instances, and each booking becomes a small view object whose card markup is built here
+once, in Python: Django's template engine costs about as much per printed variable as a
+card costs whole this way, and a busy day prints thousands of them. Templates print a
+column's cards in one go; the card markup lives in one place, `_card_html`.
 
 The grid: a day is cut into rows of `ROW_MINUTES`; a booking's CSS classes `r-N` and
 `s-N` place it at row N and make it span N rows (the CSP forbids inline styles, so the
@@ -13,10 +16,13 @@ positions are classes defined in `static/clinic/grid.css`).
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from clinic.models import Clinician, Closure, OpeningHours, Room
 from patients.models import Patient, Screening
@@ -27,14 +33,21 @@ ROW_MINUTES = 5
 MAX_ROWS = 24 * 60 // ROW_MINUTES
 MAX_SPAN = 8 * 60 // ROW_MINUTES
 DEFAULT_DAY = (time(8), time(20))
-ON_THE_SCHEDULE = (
-    Session.Status.BOOKED,
-    Session.Status.ARRIVED,
-    Session.Status.DONE,
-    Session.Status.NO_SHOW,
-    Session.Status.CANCELLED,
+ON_THE_SCHEDULE = frozenset(
+    (
+        Session.Status.BOOKED,
+        Session.Status.ARRIVED,
+        Session.Status.DONE,
+        Session.Status.NO_SHOW,
+        Session.Status.CANCELLED,
+    )
 )
 LIVE = (Session.Status.BOOKED, Session.Status.ARRIVED)
+User = get_user_model()
+STATUS_LABELS = {value: str(label) for value, label in Session.Status.choices}
+
+
+# --- the schedule -----------------------------------------------------------------------
 
 
 def _latest_screening(field_name: str) -> Subquery:
@@ -46,103 +59,240 @@ def _latest_screening(field_name: str) -> Subquery:
 
 
 def _plan_size() -> Subquery:
+    """The plan's last session number (the `M` of "session N of M"), read off the unique
+    (plan, number) index."""
     return Subquery(
-        Session.objects.filter(plan_id=OuterRef("plan_id"))
-        .values("plan_id")
-        .annotate(last=Max("number"))
-        .values("last")[:1]
+        Session.objects.filter(plan_id=OuterRef("plan_id")).order_by("-number").values("number")[:1]
     )
 
 
-def booked_sessions():
-    """Sessions with everything a schedule card prints, in one query plus one for areas.
+# What a card prints, read as values: model instances cost more than the page's budget.
+CARD_VALUES = (
+    "pk",
+    "status",
+    "needs_rebooking",
+    "starts_at",
+    "ends_at",
+    "number",
+    "plan_id",
+    "clinician_id",
+    "room_id",
+    "patient__last_name",
+    "patient__first_name",
+    "plan__protocol__name",
+    "room__name",
+    "wants_cream",
+    "of",
+)
 
+
+# The clinician's name, for the rooms' view, where the clinicians are not the columns.
+CLINICIAN_VALUES = (
+    "clinician__title",
+    "clinician__user__first_name",
+    "clinician__user__last_name",
+    "clinician__user__username",
+)
+
+
+def _card_rows(sessions: QuerySet, *extra: str) -> tuple[list, dict[int, str]]:
+    """The sessions a schedule shows, as named rows of `CARD_VALUES` (and `extra`), and
+    the areas of their plans (plan id -> "Face, Neck"). Two queries.
+
+    The caller filters on `starts_at` only: the status is checked here, in Python, because
+    on SQLite (no planner statistics) a `status IN (...)` filter makes the planner walk the
+    status index through a year of history instead of the day's few rows of `starts_at`.
     `wants_cream` comes from the latest screening but only the arrival time it implies is
     ever shown, so reception sees the logistics and never the screening itself.
     """
-    return (
-        Session.objects.select_related("patient", "plan__protocol", "clinician__user", "room")
-        .prefetch_related(Prefetch("plan__areas"))
-        .annotate(wants_cream=_latest_screening("wants_anaesthetic_cream"), of=_plan_size())
+    rows = [
+        row
+        for row in sessions.annotate(
+            wants_cream=_latest_screening("wants_anaesthetic_cream"), of=_plan_size()
+        )
         .order_by("starts_at", "pk")
-    )
+        .values_list(*CARD_VALUES, *extra, named=True)
+        if row.status in ON_THE_SCHEDULE
+    ]
+    areas: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        through = TreatmentPlan.areas.through.objects.filter(
+            treatmentplan_id__in={row.plan_id for row in rows}
+        ).order_by("treatmentarea__name", "treatmentarea_id")
+        for plan_id, name in through.values_list("treatmentplan_id", "treatmentarea__name"):
+            areas[plan_id].append(name)
+    return rows, {plan_id: ", ".join(names) for plan_id, names in areas.items()}
+
+
+def _patient_name(row) -> str:
+    # As Patient.__str__ prints it, without building 160 patients (the tests compare).
+    return f"{row.patient__last_name.upper()} {row.patient__first_name}"
+
+
+def _clinician_names(rows) -> dict[int, str]:
+    """Clinician id -> name as Clinician.__str__ prints it, from rows with
+    `CLINICIAN_VALUES`: one unsaved clinician per name, not one per booking."""
+    names = {}
+    for row in rows:
+        if row.clinician_id is not None and row.clinician_id not in names:
+            user = User(
+                first_name=row.clinician__user__first_name,
+                last_name=row.clinician__user__last_name,
+                username=row.clinician__user__username,
+            )
+            names[row.clinician_id] = str(Clinician(title=row.clinician__title, user=user))
+    return names
 
 
 @dataclass(slots=True)
 class Booking:
-    """One session as a schedule card shows it."""
+    """One session as a schedule card shows it: strings worked out once, and `html`."""
 
-    session: Session
-    pk: str
+    pk: int
+    status: str
+    status_label: str
     patient: str
     protocol: str
-    status_label: str
     place: str  # the room on the clinicians' view, the clinician on the rooms' view
     time: str
     arrival: str
+    number_label: str
+    areas: str
+    url: str  # the session's page; its actions are `url` + "act/", "done/", ...
+    actions_url: str  # GET: the card's action menu, loaded when it is opened
+    needs_rebooking: bool
     row: int
     span: int
     column_key: int
-    number_label: str
-    areas: str
-    url: str
-    can_arrive: bool
-    can_finish: bool
-    can_no_show: bool
-    can_cancel: bool
-    can_move: bool
+    error: str = ""  # what the service refused, shown on the card answered to htmx
 
     @property
-    def status(self) -> str:
-        return self.session.status
+    def live(self) -> bool:
+        return self.status in LIVE
+
+    @property
+    def html(self) -> SafeString:
+        return _card_html(self)
 
 
-def _local(instant: datetime, tz: ZoneInfo) -> datetime:
-    return instant.astimezone(tz)
+def _card_html(b: Booking) -> SafeString:
+    """The card (without its grid cell): every string from the database is escaped.
+
+    Its actions are not printed: `actions_url` answers them when the menu opens (one form
+    and CSRF token on the page instead of 160); without JavaScript the session's own page
+    offers the same actions.
+    """
+    url = escape(b.url)
+    status = escape(b.status)
+    meta = escape(f"{b.number_label} · {b.protocol}")
+    if b.arrival:
+        meta = f'<span class="booking-arrival">Arrive {b.arrival}</span> · {meta}'
+    parts = [
+        f'<div class="booking-body status-{status}'
+        f'{" needs-rebooking" if b.needs_rebooking else ""}" id="booking-{b.pk}">'
+        f'<div class="booking-line"><span class="booking-time">{b.time}</span>'
+    ]
+    if b.live:
+        parts.append(
+            f'<details class="booking-actions" hx-get="{escape(b.actions_url)}"'
+            ' hx-trigger="toggle once" hx-target="find .booking-menu">'
+            f'<summary>Actions</summary><div class="booking-menu"><a href="{url}">'
+            "Session page</a></div></details>"
+        )
+    parts.append(
+        f'</div><a class="booking-patient" href="{url}">{escape(b.patient)}</a>'
+        f'<div class="booking-meta">{meta}</div>'
+        f'<div class="booking-line"><span class="booking-meta">'
+        f"{escape(' · '.join(filter(None, (b.areas, b.place))))}</span>"
+        f'<span class="badge text-bg-light border">{escape(b.status_label)}</span></div>'
+    )
+    if b.needs_rebooking:
+        parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
+    if b.error:
+        parts.append(f'<div class="text-danger" role="alert">{escape(b.error)}</div>')
+    parts.append("</div>")
+    return SafeString("".join(parts))
 
 
 def to_booking(
-    session: Session,
+    row,
     tz: ZoneInfo,
     *,
     grid_start: datetime | None,
     cream_minutes: int,
     column_key: int,
     url_pattern: str,
-    by_room: bool = False,
+    actions_prefix: str,
+    areas: str,
+    place: str,
 ) -> Booking:
-    starts = _local(session.starts_at, tz)
-    ends = _local(session.ends_at, tz)
+    """A card from one of `_card_rows`'s rows. `url_pattern` is the session page's address
+    for pk 0 and `actions_prefix` the action menu's address without the pk: no `reverse`
+    per card."""
+    starts = row.starts_at.astimezone(tz)
+    ends = row.ends_at.astimezone(tz)
+    status = row.status
     arrival = ""
-    if session.wants_cream and session.status in LIVE:
-        arrival = (starts - timedelta(minutes=cream_minutes)).strftime("%H:%M")
-    row = span = 1
+    if row.wants_cream and status in LIVE:
+        arrival = _hh_mm(starts - timedelta(minutes=cream_minutes))
+    row_number = span = 1
     if grid_start is not None:
-        offset = (session.starts_at - grid_start).total_seconds() // 60
-        row = min(max(int(offset // ROW_MINUTES) + 1, 1), MAX_ROWS)
-        length = (session.ends_at - session.starts_at).total_seconds() // 60
+        offset = (row.starts_at - grid_start).total_seconds() // 60
+        row_number = min(max(int(offset // ROW_MINUTES) + 1, 1), MAX_ROWS)
+        length = (row.ends_at - row.starts_at).total_seconds() // 60
         span = min(max(int(length // ROW_MINUTES), 1), MAX_SPAN)
-    status = session.status
+    pk = row.pk
     return Booking(
-        session=session,
-        pk=str(session.pk),
-        patient=str(session.patient),
-        protocol=session.plan.protocol.name,
-        status_label=session.get_status_display(),
-        place=str(session.clinician) if by_room else session.room.name,
-        time=f"{starts:%H:%M}–{ends:%H:%M}",
+        pk=pk,
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        patient=_patient_name(row),
+        protocol=row.plan__protocol__name,
+        place=place or "",
+        time=f"{_hh_mm(starts)}–{_hh_mm(ends)}",
         arrival=arrival,
-        row=row,
+        number_label=f"session {row.number} of {row.of}",
+        areas=areas,
+        url=url_pattern.replace("/0/", f"/{pk}/", 1),
+        actions_url=f"{actions_prefix}{pk}",
+        needs_rebooking=row.needs_rebooking,
+        row=row_number,
         span=span,
         column_key=column_key,
-        number_label=f"session {session.number} of {session.of}",
-        areas=", ".join(area.name for area in session.plan.areas.all()),
-        url=url_pattern.replace("/0/", f"/{session.pk}/", 1),
-        can_arrive=status == Session.Status.BOOKED,
-        can_finish=status in LIVE,
-        can_no_show=status in LIVE,
-        can_cancel=status == Session.Status.BOOKED,
-        can_move=status == Session.Status.BOOKED,
+    )
+
+
+def _hh_mm(moment: datetime) -> str:
+    # What f"{moment:%H:%M}" prints, without strftime's cost, paid 320 times a day.
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def _session_url() -> str:
+    return reverse("session_detail", args=[0])
+
+
+def _actions_prefix(day: date) -> str:
+    """The address of a card's action menu on the day's page, but for the session's pk."""
+    return f"{reverse('schedule_day', args=[day])}?actions="
+
+
+def schedule_card(pk: int, tz: ZoneInfo, *, cream_minutes: int, by_room: bool) -> Booking:
+    """One card, as the day shows it, for the answer to an action. Two queries."""
+    rows, areas = _card_rows(Session.objects.filter(pk=pk), *CLINICIAN_VALUES)
+    if not rows:
+        raise Session.DoesNotExist(pk)
+    row = rows[0]
+    place = _clinician_names(rows).get(row.clinician_id, "") if by_room else row.room__name
+    return to_booking(
+        row,
+        tz,
+        grid_start=None,
+        cream_minutes=cream_minutes,
+        column_key=0,
+        url_pattern=_session_url(),
+        actions_prefix=_actions_prefix(row.starts_at.astimezone(tz).date()),
+        areas=areas.get(row.plan_id, ""),
+        place=place,
     )
 
 
@@ -152,6 +302,16 @@ class Column:
     title: str
     subtitle: str = ""
     bookings: list[Booking] = field(default_factory=list)
+
+    @property
+    def cards(self) -> SafeString:
+        """Every card of the column in its grid cell, printed by the template at once."""
+        return SafeString(
+            "".join(
+                f'<article class="booking r-{b.row} s-{b.span}">{b.html}</article>'
+                for b in self.bookings
+            )
+        )
 
 
 @dataclass
@@ -173,7 +333,7 @@ def _hours(opens: time, closes: time, sessions, tz: ZoneInfo) -> tuple[int, int]
     """The first and last hour of the grid: opening hours, widened to hold every booking."""
     first, last = opens.hour, closes.hour + bool(closes.minute)
     for session in sessions:
-        starts, ends = _local(session.starts_at, tz), _local(session.ends_at, tz)
+        starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
         first = min(first, starts.hour)
         last = max(last, ends.hour + bool(ends.minute) if ends.date() == starts.date() else 24)
     return first, min(max(last, first + 1), 24)
@@ -211,21 +371,26 @@ def _closures(first: date, last: date) -> list[Closure]:
 
 
 def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> DaySchedule:
-    """The day's bookings in one column per clinician (or per room). Six queries."""
+    """The day's bookings in one column per clinician (or per room).
+
+    Five queries: the bookings, their areas, the opening hours, the columns (clinicians or
+    rooms), the closures.
+    """
     span = slots.day_spans(day, day, tz)[0]
-    sessions = list(
-        booked_sessions().filter(
-            status__in=ON_THE_SCHEDULE, starts_at__gte=span.start, starts_at__lt=span.end
-        )
+    by_room = by == "room"
+    sessions, areas = _card_rows(
+        Session.objects.filter(starts_at__gte=span.start, starts_at__lt=span.end),
+        *(CLINICIAN_VALUES if by_room else ()),
     )
     grid = _grid(day, tz, *_hours(*_opening(day), sessions, tz))
-    if by == "room":
+    if by_room:
         columns = {
             room.pk: Column(room.pk, room.name)
             for room in Room.objects.filter(
                 Q(is_active=True) | Q(pk__in={s.room_id for s in sessions})
             )
         }
+        names = _clinician_names(sessions)
     else:
         columns = {
             c.pk: Column(c.pk, str(c), c.specialty)
@@ -233,9 +398,9 @@ def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> Day
                 Q(is_active=True) | Q(pk__in={s.clinician_id for s in sessions})
             ).select_related("user")
         }
-    url_pattern = reverse("session_detail", args=[0])
+    url_pattern, actions_prefix = _session_url(), _actions_prefix(day)
     for session in sessions:
-        key = session.room_id if by == "room" else session.clinician_id
+        key = session.room_id if by_room else session.clinician_id
         column = columns.get(key)
         if column is None:
             continue
@@ -247,7 +412,9 @@ def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> Day
                 cream_minutes=cream_minutes,
                 column_key=key,
                 url_pattern=url_pattern,
-                by_room=by == "room",
+                actions_prefix=actions_prefix,
+                areas=areas.get(session.plan_id, ""),
+                place=names.get(session.clinician_id, "") if by_room else session.room__name,
             )
         )
     return DaySchedule(day, by, list(columns.values()), grid, _closures(day, day), len(sessions))
@@ -272,15 +439,12 @@ class WeekSchedule:
 def week_schedule(
     clinician: Clinician, monday: date, tz: ZoneInfo, *, cream_minutes: int
 ) -> WeekSchedule:
-    """One clinician's week, a column per day, on the same grid. Five queries."""
+    """One clinician's week, a column per day, on the same grid. Four queries."""
     sunday = monday + timedelta(days=6)
     week = slots.day_spans(monday, sunday, tz)[0]
-    sessions = list(
-        booked_sessions().filter(
-            clinician=clinician,
-            status__in=ON_THE_SCHEDULE,
-            starts_at__gte=week.start,
-            starts_at__lt=week.end,
+    sessions, areas = _card_rows(
+        Session.objects.filter(
+            clinician=clinician, starts_at__gte=week.start, starts_at__lt=week.end
         )
     )
     hours = list(OpeningHours.objects.values_list("opens", "closes"))
@@ -288,16 +452,17 @@ def week_schedule(
     closes = max((c for _, c in hours), default=DEFAULT_DAY[1])
     # Every day shares the hours of the week's widest day, so the rows line up.
     first_hour, last_hour = _hours(opens, closes, sessions, tz)
-    by_day: dict[date, list[Session]] = defaultdict(list)
+    by_day: dict[date, list] = defaultdict(list)
     for session in sessions:
-        by_day[_local(session.starts_at, tz).date()].append(session)
+        by_day[session.starts_at.astimezone(tz).date()].append(session)
     closures = _closures(monday, sunday)
-    url_pattern = reverse("session_detail", args=[0])
+    url_pattern = _session_url()
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
         grid = _grid(day, tz, first_hour, last_hour)
         column = Column(offset, f"{day:%a %d %b}")
+        actions_prefix = _actions_prefix(day)
         column.bookings = [
             to_booking(
                 session,
@@ -306,6 +471,9 @@ def week_schedule(
                 cream_minutes=cream_minutes,
                 column_key=offset,
                 url_pattern=url_pattern,
+                actions_prefix=actions_prefix,
+                areas=areas.get(session.plan_id, ""),
+                place=session.room__name,
             )
             for session in by_day.get(day, ())
         ]

@@ -5,6 +5,7 @@ redirect with a message. Actions on a schedule card answer htmx with the card al
 the day stays where the receptionist left it; without JavaScript they redirect back.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import quote
 
@@ -20,9 +21,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic import access
-from clinic.models import Clinician, Room
+from clinic.forms import add_service_errors
+from clinic.models import Clinician, Room, Weekday
 from plans import booking, engine, selectors, services
-from plans.forms import CancelForm, DoneForm, PlanForm, PreviewForm, SlotForm
+from plans.forms import CancelForm, DoneForm, OverrideForm, PlanForm, PreviewForm, SlotForm
 from plans.models import Session
 from plans.slots import Slot
 
@@ -34,15 +36,6 @@ CARD = "plans/schedule_day.html#booking"
 
 def _messages_of(error: ValidationError) -> list[str]:
     return list(error.messages)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's errors next to the form's fields (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _day_of(session: Session) -> date:
@@ -60,20 +53,14 @@ def _back(request: HttpRequest, session: Session):
 
 
 def _card(request: HttpRequest, session: Session, error: str = "") -> HttpResponse:
-    here = request.POST.get("next", "")
-    by_room = "by=room" in here
-    fresh = selectors.booked_sessions().get(pk=session.pk)
-    card = selectors.to_booking(
-        fresh,
+    card = selectors.schedule_card(
+        session.pk,
         timezone.get_current_timezone(),
-        grid_start=None,
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
-        column_key=0,
-        url_pattern=reverse("session_detail", args=[0]),
-        by_room=by_room,
+        by_room="by=room" in request.POST.get("next", ""),
     )
-    context = {"b": card, "error": error, **_card_context(request, here)}
-    return render(request, CARD, {**context, **_roles(request)})
+    card.error = error
+    return render(request, CARD, {"b": card})
 
 
 def _card_context(request: HttpRequest, here: str) -> dict:
@@ -122,6 +109,8 @@ def schedule_today(request: HttpRequest) -> HttpResponse:
 @require_GET
 def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
     access.require(request.user, access.VIEW_SCHEDULE)
+    if "actions" in request.GET:
+        return _schedule_actions(request, day, request.GET["actions"])
     picked = request.GET.get("day")
     if picked:
         try:
@@ -135,18 +124,44 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
         by=by,
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
     )
+    # The cards print no role-dependent markup: their action menus come from
+    # _schedule_actions when opened.
     return render(
         request,
         "plans/schedule_day.html",
         {
             "schedule": schedule,
             "by_room": by == "room",
-            **_card_context(request, request.get_full_path()),
             "nav": "day",
             "today": request.clinic.today(),
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
-            **_roles(request),
+        },
+    )
+
+
+def _schedule_actions(request: HttpRequest, day: date, pk: str) -> HttpResponse:
+    """A card's action menu, which htmx loads when the menu opens (`?actions=<pk>`).
+
+    One form on demand rather than 160 forms and CSRF tokens in every page of the day.
+    `next` is the page the menu was opened on (htmx says which), so an action without
+    htmx returns there and the card answered to htmx keeps the page's columns.
+    """
+    if not pk.isdigit():
+        return HttpResponse("Which session?", status=400)
+    session = access.session_for(request.user, int(pk), access.VIEW_SCHEDULE)
+    here = request.htmx.current_url_abs_path if request.htmx else None
+    here = here or reverse("schedule_day", args=[day])
+    return render(
+        request,
+        "plans/_schedule_actions.html",
+        {
+            "session": session,
+            "here": here,
+            "can_record": access.records_treatment(request.user),
+            "can_arrive": session.status == Session.Status.BOOKED,
+            "can_move": session.status == Session.Status.BOOKED,
+            "live": session.status in selectors.LIVE,
         },
     )
 
@@ -192,10 +207,22 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.session_for(request.user, pk, access.VIEW_SCHEDULE)
+    roles = _roles(request)
+    done = session.status == Session.Status.DONE
     return render(
         request,
         "plans/session_detail.html",
-        {"session": session, "cancel_form": CancelForm(), **_roles(request)},
+        {
+            "session": session,
+            "cancel_form": CancelForm(),
+            "areas_treated": session.areas_treated.all() if done else (),
+            "uses": (
+                session.product_uses.select_related("batch__product")
+                if done and roles["sees_clinical"]
+                else ()
+            ),
+            **roles,
+        },
     )
 
 
@@ -256,17 +283,20 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def session_done(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.session_for(request.user, pk, access.RECORD_TREATMENT)
-    initial = {"held_at": timezone.localtime(session.starts_at or timezone.now())}
-    form = DoneForm(request.POST or None, initial=initial)
+    held_at = timezone.localtime(session.starts_at or timezone.now())
+    form = DoneForm(
+        request.POST or None,
+        initial={"held_at": held_at},
+        plan=session.plan,
+        day=held_at.date(),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_mark_done(
-                session=session,
-                held_at=form.cleaned_data["held_at"],
-                ends_at=form.cleaned_data["ends_at"],
-            )
+            services.session_mark_done(session=session, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            # The transaction was rolled back; the row in hand may not have been.
+            session.refresh_from_db()
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -379,7 +409,7 @@ def plan_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 patient=patient, created_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -411,8 +441,12 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = access.plan_for(request.user, pk)
+    return _plan_page(request, access.plan_for(request.user, pk))
+
+
+def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = None):
     sessions = plan.sessions.select_related("clinician__user", "room").order_by("number")
+    safety = _safety(plan)
     return render(
         request,
         "plans/plan_detail.html",
@@ -421,10 +455,70 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sessions": sessions,
             "areas": plan.areas.all(),
             "products": plan.products.all(),
+            "preferences": _preferences(plan),
             "to_book": any(s.status == Session.Status.PLANNED and not s.optional for s in sessions),
+            "safety": safety,
+            "override_form": override_form or OverrideForm(),
+            "can_override": safety.blocked and access.may_sign(request.user, access.OVERRIDE),
+            "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
             **_roles(request),
         },
     )
+
+
+@dataclass(frozen=True)
+class Safety:
+    """What the latest screening says about booking this plan (the rule is in `booking`)."""
+
+    screened: bool
+    findings: tuple[str, ...] = ()
+    overridden: bool = False
+
+    @property
+    def blocked(self) -> bool:
+        return not self.screened or (bool(self.findings) and not self.overridden)
+
+
+def _safety(plan) -> Safety:
+    try:
+        screening = booking.latest_screening(plan)
+    except ValidationError:
+        return Safety(screened=False)
+    findings = booking.contraindications(plan, screening)
+    return Safety(True, tuple(findings), bool(findings) and plan.override_covers(screening))
+
+
+def _preferences(plan) -> str:
+    """ "Tuesday, Thursday · after 17:00", or "" when the patient can come any time."""
+    parts = []
+    if plan.preferred_weekdays:
+        parts.append(", ".join(Weekday(day).label for day in sorted(plan.preferred_weekday_set)))
+    if plan.preferred_after:
+        parts.append(f"after {plan.preferred_after:%H:%M}")
+    if plan.preferred_before:
+        parts.append(f"finished by {plan.preferred_before:%H:%M}")
+    return " · ".join(parts)
+
+
+@require_POST
+def plan_override(request: HttpRequest, pk: int) -> HttpResponse:
+    """A clinician records why the plan may be booked despite the screening's findings."""
+    plan = access.plan_for(request.user, pk, access.OVERRIDE)
+    clinician = access.clinician_required(request.user)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_record_override(
+                plan=plan,
+                clinician=clinician,
+                reason=form.cleaned_data["contraindication_override"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Override recorded: the plan's sessions can be booked.")
+            return redirect("plan_detail", pk=plan.pk)
+    return _plan_page(request, plan, override_form=form)
 
 
 def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:

@@ -7,7 +7,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from clinic import roles
-from clinic.models import Clinician, Equipment, Method, Room, TreatmentArea, WorkingHours
+from clinic.models import (
+    Clinician,
+    Equipment,
+    Method,
+    Product,
+    ProductBatch,
+    Room,
+    TreatmentArea,
+    WorkingHours,
+)
 from patients.models import Patient, Screening
 from plans import engine, services
 from plans.models import Protocol, TreatmentPlan
@@ -105,4 +114,15 @@ def make_plan(
         clinician=clinician or make_clinician(),
         areas=[make_area()],
         **fields,
+    )
+
+
+def make_product(name: str = "Hyaluronic acid 1.5%", **fields) -> Product:
+    fields.setdefault("category", Product.Category.HYALURONIC_ACID)
+    return Product.objects.get_or_create(name=name, defaults=fields)[0]
+
+
+def make_batch(product: Product, lot_number: str, expiry_date: date) -> ProductBatch:
+    return ProductBatch.objects.create(
+        product=product, lot_number=lot_number, expiry_date=expiry_date
     )

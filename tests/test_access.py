@@ -66,6 +66,8 @@ def pages(d):
         (reverse("patient_detail", args=[d["patient"].pk]), OK, OK, OK),
         (reverse("patient_edit", args=[d["patient"].pk]), OK, OK, OK),
         (reverse("screening_detail", args=[d["patient"].pk]), FORBIDDEN, OK, OK),
+        # A screening is signed by a clinician: an admin who treats no one is refused.
+        (reverse("screening_new", args=[d["patient"].pk]), FORBIDDEN, OK, FORBIDDEN),
         (reverse("admin:index"), REDIRECT, REDIRECT, OK),
     ]
 

@@ -143,3 +143,18 @@ def test_editing_phases_in_admin_starts_a_new_version(client, clinic_admin):
     protocol.refresh_from_db()
     assert protocol.version == 2
     assert "4 sessions" in protocol.text
+
+
+def test_editing_a_phase_row_in_admin_starts_a_new_version(client, clinic_admin):
+    protocol = factories.make_protocol("6 sessions every 2 weeks")
+    client.force_login(clinic_admin)
+    data = protocol_post()
+    data.update({"name": protocol.name, "method": protocol.method_id})
+    phase = protocol.phases.get()
+    data.update({"phases-TOTAL_FORMS": 1, "phases-INITIAL_FORMS": 1})
+    data.update(phase_form("phases", 0, id=phase.pk, protocol=protocol.pk, span_min=4, span_max=4))
+    response = client.post(reverse("admin:plans_protocol_change", args=[protocol.pk]), data)
+    assert response.status_code == HTTPStatus.FOUND
+    protocol = Protocol.objects.get()
+    assert protocol.text == "every 2 weeks, 4 sessions"
+    assert protocol.version == 2

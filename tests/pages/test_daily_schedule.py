@@ -124,3 +124,37 @@ def test_a_clinicians_week_costs_the_same_queries_whatever_its_size(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count('class="booking ') == 9
+
+
+def test_a_cards_actions_load_when_its_menu_opens(client, receptionist, clinician, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    day = reverse("schedule_day", args=[today])
+    client.force_login(receptionist)
+    page = client.get(day + "?by=room").content.decode()
+    assert f'hx-get="{day}?actions={session.pk}"' in page
+    assert 'name="action"' not in page  # no form per card: the menu comes on demand
+    assert str(session.clinician) in page  # the rooms' view names the clinician
+    menu = client.get(
+        f"{day}?actions={session.pk}",
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{day}?by=room"},
+    ).content.decode()
+    for action in ('value="arrived"', 'value="no_show"', 'value="cancel"', "reschedule/"):
+        assert action in menu
+    assert f'hx-target="#booking-{session.pk}"' in menu
+    assert f'name="next" value="{day}?by=room"' in menu
+    assert "done/" not in menu  # only clinicians record treatment
+    client.force_login(clinician.user)
+    assert "done/" in client.get(f"{day}?actions={session.pk}").content.decode()
+
+
+def test_an_action_answers_the_card_as_the_day_shows_it(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    day = reverse("schedule_day", args=[today])
+    card = client.post(
+        reverse("session_act", args=[session.pk]),
+        {"action": "arrived", "next": day + "?by=room"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert card.startswith(f'<div class="booking-body status-arrived" id="booking-{session.pk}">')
+    assert str(session.patient) in card and str(session.clinician) in card

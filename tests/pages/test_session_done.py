@@ -1,0 +1,141 @@
+"""A clinician records what was done in a session: when, the areas, each product traced to
+an unexpired batch, notes and complications; the session page shows it to clinicians only."""
+
+from datetime import datetime, time, timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import ClinicSettings
+from plans import services
+from plans.forms import EXPECTED_AFTER_EFFECTS
+from plans.models import Session
+from tests import factories
+from tests.pages.data import book
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today():
+    return ClinicSettings.load().today()
+
+
+@pytest.fixture
+def hyaluronic():
+    return factories.make_product("Hyaluronic acid 1.5%")
+
+
+@pytest.fixture
+def held_last_week(clinician, patient, hyaluronic, today):
+    """Session 1 of a plan with one product, booked a week ago at 10:00."""
+    day = today - timedelta(days=7)
+    plan = factories.make_plan(
+        patient=patient, clinician=clinician, start_date=day, products=[hyaluronic]
+    )
+    starts_at = datetime.combine(day, time(10), tzinfo=ClinicSettings.load().tz)
+    return book(plan.sessions.get(number=1), starts_at, clinician, factories.make_room())
+
+
+def form_url(session):
+    return reverse("session_done", args=[session.pk])
+
+
+def test_the_form_offers_batches_usable_on_the_day_and_ticks_the_soonest(
+    client, clinician, held_last_week, hyaluronic, today
+):
+    factories.make_batch(hyaluronic, "OLD1", today - timedelta(days=30))
+    soonest = factories.make_batch(hyaluronic, "A100", today + timedelta(days=60))
+    later = factories.make_batch(hyaluronic, "B200", today + timedelta(days=400))
+    client.force_login(clinician.user)
+
+    form = client.get(form_url(held_last_week)).context["form"]
+
+    choices = {int(str(value)): label for value, label in form.fields["batches"].choices}
+    assert set(choices) == {soonest.pk, later.pk}
+    assert choices[soonest.pk] == (
+        f"Hyaluronic acid 1.5% — lot A100 (exp. {soonest.expiry_date:%m/%Y})"
+    )
+    assert form.initial["batches"] == [soonest.pk]
+    assert form.initial["areas"] == [area.pk for area in held_last_week.plan.areas.all()]
+    assert form.fields["complications"].help_text == EXPECTED_AFTER_EFFECTS
+    assert "small bruises" in EXPECTED_AFTER_EFFECTS
+
+
+def test_recording_keeps_areas_batches_notes_and_complications(
+    client, clinician, held_last_week, hyaluronic, today
+):
+    batch = factories.make_batch(hyaluronic, "A100", today + timedelta(days=60))
+    area = held_last_week.plan.areas.get()
+    held_at = held_last_week.starts_at.astimezone(ClinicSettings.load().tz)
+    client.force_login(clinician.user)
+
+    response = client.post(
+        form_url(held_last_week),
+        {
+            "held_at": f"{held_at:%Y-%m-%dT%H:%M}",
+            "areas": [area.pk],
+            "batches": [batch.pk],
+            "notes": "Good tolerance.",
+            "complications": "Allergic reaction on the left cheek.",
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("plan_detail", args=[held_last_week.plan_id])
+    held_last_week.refresh_from_db()
+    assert held_last_week.status == Session.Status.DONE
+    assert list(held_last_week.areas_treated.all()) == [area]
+    assert [use.batch for use in held_last_week.product_uses.all()] == [batch]
+    assert held_last_week.notes == "Good tolerance."
+    assert held_last_week.complications == "Allergic reaction on the left cheek."
+
+
+def test_a_batch_expired_on_the_day_held_is_refused_next_to_the_batches(
+    client, clinician, held_last_week, hyaluronic, today
+):
+    # Usable on the booked day, expired by the day the session was actually held.
+    batch = factories.make_batch(hyaluronic, "A100", today - timedelta(days=5))
+    client.force_login(clinician.user)
+
+    response = client.post(
+        form_url(held_last_week),
+        {"held_at": f"{today - timedelta(days=1):%Y-%m-%d}T10:00", "batches": [batch.pk]},
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    errors = response.context["form"].errors["batches"]
+    assert errors == [services.BATCH_EXPIRED.format(batches=batch)]
+    assert "is-invalid" in response.content.decode()
+    held_last_week.refresh_from_db()
+    assert held_last_week.status == Session.Status.BOOKED
+
+
+def test_the_session_page_shows_the_record_to_clinicians_only(
+    client, clinician, receptionist, held_last_week, hyaluronic, today
+):
+    batch = factories.make_batch(hyaluronic, "A100", today + timedelta(days=60))
+    services.session_mark_done(
+        session=held_last_week,
+        held_at=held_last_week.starts_at,
+        areas=held_last_week.plan.areas.all(),
+        batches=[batch],
+        notes="Good tolerance.",
+        complications="Bruise under the eye.",
+    )
+    url = reverse("session_detail", args=[held_last_week.pk])
+
+    client.force_login(clinician.user)
+    page = client.get(url).content.decode()
+    assert "Treatment record" in page
+    assert "Face" in page
+    assert "lot A100" in page
+    assert "Good tolerance." in page
+    assert "Bruise under the eye." in page
+
+    client.force_login(receptionist)
+    page = client.get(url).content.decode()
+    assert "Face" in page
+    for medical in ("lot A100", "Good tolerance.", "Bruise under the eye.", "Complications"):
+        assert medical not in page
