@@ -117,7 +117,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests use a file, not SQLite's shared in-memory database, whose table locks fail at
     # once instead of waiting: concurrent bookings must queue as they do in production.
     DATABASES["default"]["TEST"] = {

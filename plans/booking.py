@@ -10,6 +10,7 @@ constraints (migration 0002), on SQLite because every write transaction is IMMED
 another booking's. Either way the loser of a race gets `SLOT_TAKEN`.
 """
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -133,43 +134,57 @@ class Calendar:
         self.busy_by_room: dict[int, list[slots.Span]] = {}
         self.patient_busy: list[slots.Span] = []
 
-    def prepare(self, first: date, last: date) -> None:
+    def prepare(self, ranges: Sequence[tuple[date, date]]) -> None:
         """Open hours and each clinician's working time over these days only: a search
         that ends on the due day never pays for the weeks around it."""
-        if self.prepared == (first, last):
+        ranges = _merge_days(ranges)
+        if self.prepared == ranges:
             return
-        self.open_hours = slots.available_spans(self.weekly, self.closures, first, last, self.tz)
+        self.open_hours = [
+            span
+            for first, last in ranges
+            for span in slots.available_spans(self.weekly, self.closures, first, last, self.tz)
+        ]
         self.available = {
             pk: slots.intersect(
-                slots.available_spans(self.hours[pk], self.away[pk], first, last, self.tz),
+                [
+                    span
+                    for first, last in ranges
+                    for span in slots.available_spans(
+                        self.hours[pk], self.away[pk], first, last, self.tz
+                    )
+                ],
                 self.open_hours,
             )
             for pk in self.clinician_ids
         }
-        self.prepared = (first, last)
+        self.prepared = ranges
 
-    def load_bookings(self, first: date, last: date) -> None:
-        """The bookings that hold a clinician, room or the patient on these days."""
-        self.prepare(first, last)
-        start, end = _day_bounds(first, last, self.tz)
-        by_clinician, by_room, patient = defaultdict(list), defaultdict(list), []
-        rows = (
-            Session.objects.filter(
-                status__in=HOLDING,
-                # No session lasts a day: the lower bound lets the index do the work.
-                starts_at__gte=start - timedelta(days=1),
-                starts_at__lt=end,
-                blocks_until__gt=start,
-            )
-            .filter(
-                Q(clinician_id__in=self.clinician_ids)
-                | Q(room_id__in=self.room_ids)
-                | Q(patient_id=self.plan.patient_id)
-            )
-            .exclude(pk=self.exclude_pk)
-            .order_by("starts_at")
-            .values_list("clinician_id", "room_id", "patient_id", "starts_at", "ends_at")
+    def covers(self, first: date, last: date) -> bool:
+        return any(a <= first and last <= b for a, b in self.prepared or ())
+
+    def load_bookings(self, *ranges: tuple[date, date]) -> None:
+        """The bookings that hold a clinician, room or the patient on these days (one
+        query for all the ranges)."""
+        self.prepare(ranges)
+        holders = Session.objects.filter(status__in=HOLDING).filter(
+            Q(clinician_id__in=self.clinician_ids)
+            | Q(room_id__in=self.room_ids)
+            | Q(patient_id=self.plan.patient_id)
         )
+        if self.exclude_pk is not None:
+            holders = holders.exclude(pk=self.exclude_pk)
+        columns = ("clinician_id", "room_id", "patient_id", "starts_at", "ends_at")
+        # One bounded select per range, joined by UNION ALL: each can use the
+        # (status, starts_at) index, where one select with OR-ed ranges scans the table.
+        parts = [
+            _during(holders, *_day_bounds(first, last, self.tz)).order_by().values_list(*columns)
+            for first, last in self.prepared
+        ]
+        combined = parts[0].union(*parts[1:], all=True).order_by() if parts[1:] else parts[0]
+        rows = list(combined)
+        rows.sort(key=lambda row: row[3])
+        by_clinician, by_room, patient = defaultdict(list), defaultdict(list), []
         for clinician_id, room_id, patient_id, starts_at, ends_at in rows:
             span = slots.Span(starts_at, ends_at)
             by_clinician[clinician_id].append(span)
@@ -211,6 +226,24 @@ class Calendar:
         """Whether the clinic is open and the clinician at work for all of [start, end)."""
         spans = self.available.get(clinician_id, ())
         return any(span.start <= start and end <= span.end for span in spans)
+
+
+def _during(queryset, start: datetime, end: datetime):
+    """The sessions of `queryset` holding some time in [start, end)."""
+    # No session lasts a day: the lower bound lets the index do the work.
+    return queryset.filter(
+        starts_at__gte=start - timedelta(days=1), starts_at__lt=end, blocks_until__gt=start
+    )
+
+
+def _merge_days(ranges: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
+    merged: list[tuple[date, date]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _day_bounds(first: date, last: date, tz) -> tuple[datetime, datetime]:
@@ -354,7 +387,7 @@ def slot_search(
         calendar = Calendar(
             plan=plan, first=days[0], last=days[1], clinic=clinic, exclude_pk=session.pk
         )
-        calendar.load_bookings(*days)
+        calendar.load_bookings(days)
         request = _request(
             session, calendar, now=now, bounds=bounds, limit=limit, days=days, due=today
         )
@@ -372,7 +405,9 @@ def slot_search(
     )
     window = (session.earliest, session.latest)
     for days, outside in [((session.due, session.due), 0), (window, 0), (window, OUTSIDE_DAYS)]:
-        calendar.load_bookings(days[0] - timedelta(days=outside), days[1] + timedelta(days=outside))
+        calendar.load_bookings(
+            (days[0] - timedelta(days=outside), days[1] + timedelta(days=outside))
+        )
         request = _request(
             session, calendar, now=now, bounds=bounds, limit=limit, days=days, outside_days=outside
         )
@@ -458,8 +493,11 @@ def _check_free(
     now: datetime,
     calendar: Calendar,
     others: Sequence[Session],
+    skip_overlaps: bool = False,
 ) -> None:
     """Refuse with SLOT_TAKEN unless `starts_at` is free for this clinician, room and patient.
+
+    `skip_overlaps`: the caller checks overlaps with bookings itself, for several at once.
 
     Read inside the booking's transaction: on SQLite it holds the write lock, so nothing
     can be booked between this check and the write; on PostgreSQL the exclusion
@@ -469,7 +507,7 @@ def _check_free(
     length = timedelta(minutes=session.plan.protocol.session_minutes)
     hold_until = starts_at + length + timedelta(minutes=clinic.buffer_minutes)
     local = starts_at.astimezone(clinic.tz)
-    calendar.prepare(local.date(), local.date())
+    calendar.prepare([(local.date(), local.date())])
     on_grid = (local.hour * 60 + local.minute) % clinic.slot_grid_minutes == 0
     not_before, not_after = spacing_bounds(session, others, session.plan.phase_values(), clinic.tz)
     if (
@@ -483,17 +521,24 @@ def _check_free(
         or not calendar.works(clinician.pk, starts_at, hold_until)
     ):
         raise ValidationError(SLOT_TAKEN, code="slot_taken")
-    clash = (
-        Session.objects.filter(
-            status__in=HOLDING,
-            starts_at__gte=starts_at - timedelta(days=1),
-            starts_at__lt=hold_until,
-            blocks_until__gt=starts_at,
-        )
+    if not skip_overlaps:
+        _check_no_overlap([(session, starts_at, hold_until, clinician, room)])
+
+
+def _check_no_overlap(bookings: Sequence[tuple]) -> None:
+    """One query: does any live booking overlap these (session, start, hold_until,
+    clinician, room), for the same clinician, room or patient?"""
+    mine = [session.pk for session, *_ in bookings]
+    live = Session.objects.filter(status__in=HOLDING).exclude(pk__in=mine)
+    parts = [
+        _during(live, starts_at, hold_until)
         .filter(Q(clinician=clinician) | Q(room=room) | Q(patient_id=session.patient_id))
-        .exclude(pk=session.pk)
-    )
-    if clash.exists():
+        .order_by()
+        .values_list("pk")
+        for session, starts_at, hold_until, clinician, room in bookings
+    ]
+    clashes = parts[0].union(*parts[1:], all=True).order_by() if parts[1:] else parts[0]
+    if clashes[:1]:
         raise ValidationError(SLOT_TAKEN, code="slot_taken")
 
 
@@ -559,12 +604,23 @@ def _lock_plan(session: Session) -> None:
     list(TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).values("pk"))
 
 
-def _check_bookable(session, starts_at, clinician, room, now, calendar, others) -> None:
+def _check_bookable(
+    session, starts_at, clinician, room, now, calendar, others, *, skip_overlaps=False
+) -> None:
     if starts_at < now:
         raise ValidationError({"starts_at": IN_THE_PAST})
     if clinician.pk not in calendar.clinician_ids or room.pk not in calendar.room_ids:
         _check_resources(session.plan, clinician, room)  # says which and why
-    _check_free(session, starts_at, clinician, room, now=now, calendar=calendar, others=others)
+    _check_free(
+        session,
+        starts_at,
+        clinician,
+        room,
+        now=now,
+        calendar=calendar,
+        others=others,
+        skip_overlaps=skip_overlaps,
+    )
 
 
 def _book_checked(session, starts_at, clinician, room, now, calendar, others) -> Session:
@@ -674,12 +730,14 @@ def plan_propose(*, plan: TreatmentPlan, now: datetime | None = None) -> Proposa
         plan=plan, first=todo[0].earliest, last=max(s.latest for s in todo), clinic=clinic
     )
     phases = plan.phase_values()
-    for session in todo:
+    for index, session in enumerate(todo):
         others = _with_placements([s for s in sessions if s.pk != session.pk], placed)
         bounds = spacing_bounds(session, others, phases, clinic.tz)
         prefer = placements[-1][1] if placements else None
         for days in [(session.due, session.due), (session.earliest, session.latest)]:
-            calendar.load_bookings(*days)
+            if not calendar.covers(*days):
+                # The due days of the sessions still to place are read together.
+                calendar.load_bookings(days, *[(s.due, s.due) for s in todo[index + 1 :]])
             request = _request(
                 session, calendar, now=now, bounds=bounds, limit=1, days=days, prefer=prefer
             )
@@ -707,6 +765,8 @@ def plan_book(
     """Book a confirmed proposal: every placement or none.
 
     A slot taken meanwhile, or a plan re-planned since the proposal, undoes it all.
+    Each placement is checked as a single booking would be, then all of them against the
+    calendar in one query, and written in one statement.
     """
     now = now or timezone.now()
     if not placements:
@@ -722,7 +782,9 @@ def plan_book(
     current = {s.pk: s for s in sessions}
     days = [timezone.localdate(slot.start, clinic.tz) for _, slot in placements]
     calendar = Calendar(plan=plan, first=min(days), last=max(days), clinic=clinic)
-    booked = []
+    buffer = timedelta(minutes=clinic.buffer_minutes)
+    length = timedelta(minutes=plan.protocol.session_minutes)
+    bookings = []
     for proposed, slot in placements:
         session = current.get(proposed.pk)
         if session is None or (session.earliest, session.latest) != (
@@ -730,19 +792,44 @@ def plan_book(
             proposed.latest,
         ):
             raise ValidationError(PROPOSAL_STALE)
+        if session.status != Session.Status.PLANNED:
+            raise ValidationError(NOT_PLANNED.format(status=session.get_status_display().lower()))
         session.plan = plan
+        clinician, room = clinicians[slot.clinician_id], rooms[slot.room_id]
         others = [s for s in sessions if s.pk != session.pk]
-        booked.append(
-            _book_checked(
-                session,
-                slot.start,
-                clinicians[slot.clinician_id],
-                rooms[slot.room_id],
-                now,
-                calendar,
-                others,
-            )
+        _check_bookable(
+            session, slot.start, clinician, room, now, calendar, others, skip_overlaps=True
         )
+        # Booked in memory at once, so the next placement keeps its spacing from it.
+        session.status = Session.Status.BOOKED
+        session.starts_at, session.ends_at = slot.start, slot.start + length
+        session.blocks_until = session.ends_at + buffer
+        session.clinician, session.room = clinician, room
+        session.needs_rebooking = False
+        session.updated_at = now
+        bookings.append((session, session.starts_at, session.blocks_until, clinician, room))
+    ordered = sorted(bookings, key=lambda booking: booking[1])
+    if any(b[1] < a[2] for a, b in itertools.pairwise(ordered)):
+        raise ValidationError(SLOT_TAKEN, code="slot_taken")  # the proposal overlaps itself
+    _check_no_overlap(bookings)
+    booked = [booking[0] for booking in bookings]
+    try:
+        with transaction.atomic():
+            Session.objects.bulk_update(
+                booked,
+                [
+                    "status",
+                    "starts_at",
+                    "ends_at",
+                    "blocks_until",
+                    "clinician",
+                    "room",
+                    "needs_rebooking",
+                    "updated_at",
+                ],
+            )
+    except IntegrityError as error:
+        raise ValidationError(SLOT_TAKEN, code="slot_taken") from error
     return booked
 
 
