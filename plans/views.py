@@ -452,6 +452,7 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
         "plans/plan_detail.html",
         {
             "plan": plan,
+            "followed": engine.render_protocol(plan.phase_values()),
             "sessions": sessions,
             "areas": plan.areas.all(),
             "products": plan.products.all(),

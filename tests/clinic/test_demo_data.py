@@ -4,6 +4,8 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
+from plans.models import Session
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,6 +30,9 @@ def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
     assert first["clinic.Clinician"] == 3
     assert first["clinic.Room"] == 3
     assert first["plans.Session"] > 0
+    # A running clinic: sessions held in the past, others booked ahead.
+    assert Session.objects.filter(status=Session.Status.DONE).exists()
+    assert Session.objects.filter(status=Session.Status.BOOKED).exists()
     for login in ("admin", "reception", "dr.martin"):
         assert login in printed
 

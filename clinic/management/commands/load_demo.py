@@ -6,11 +6,12 @@ to run with DEBUG off so a production database never gets them.
 """
 
 import random
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -30,8 +31,8 @@ from clinic.models import (
     WorkingHours,
 )
 from patients.models import Patient, Screening
-from plans import engine, services
-from plans.models import Protocol
+from plans import booking, engine, services
+from plans.models import Protocol, Session
 
 DEMO_PASSWORD = "clinic-demo-2026"
 DEVICE = "Electrodermoporation device"
@@ -422,11 +423,34 @@ class Command(BaseCommand):
             )
             if index % 2 == 0:
                 protocol = protocols[index % len(protocols)]
-                services.plan_create(
+                plan = services.plan_create(
                     patient=patient,
                     protocol=protocol,
-                    start_date=today + timedelta(days=rng.randint(-70, 21)),
+                    # Some start today, so the day's schedule has patients in it.
+                    start_date=today
+                    if index % 6 == 0
+                    else today + timedelta(days=rng.randint(-70, 21)),
                     clinician=clinician,
                     areas=rng.sample(areas, k=rng.randint(1, 3)),
                     products=rng.sample(products, k=rng.randint(1, 2)),
                 )
+                self.bring_up_to_date(plan, today)
+
+    def bring_up_to_date(self, plan, today) -> None:
+        """Past sessions held on their due day, the rest booked, as a running clinic has."""
+        tz = ClinicSettings.load().tz
+        while True:
+            session = (
+                plan.sessions.filter(status=Session.Status.PLANNED, optional=False)
+                .order_by("number")
+                .first()
+            )
+            if session is None or session.due >= today:
+                break
+            held_at = datetime.combine(session.due, time(10, 30), tzinfo=tz)
+            services.session_mark_done(session=session, held_at=held_at)
+        try:
+            proposal = booking.plan_propose(plan=plan)
+            booking.plan_book(plan=plan, placements=proposal.placements)
+        except ValidationError:
+            pass  # contraindicated or not bookable: it waits for a clinician, as it would
