@@ -547,29 +547,41 @@ def _day_calendar(session: Session, starts_at: datetime, clinic: ClinicSettings)
     return Calendar(plan=session.plan, first=day, last=day, clinic=clinic, exclude_pk=session.pk)
 
 
-def _write_booking(session, starts_at, clinician, room, clinic: ClinicSettings) -> None:
+BOOKING_FIELDS = [
+    "status",
+    "starts_at",
+    "ends_at",
+    "blocks_until",
+    "clinician",
+    "room",
+    "needs_rebooking",
+    "updated_at",
+]
+
+
+def _set_booking(session, starts_at, clinician, room, clinic: ClinicSettings) -> None:
+    """Book in memory (so later checks of the same request see it); `_save` writes."""
     session.status = Session.Status.BOOKED
     session.starts_at = starts_at
     session.ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
     session.blocks_until = session.ends_at + timedelta(minutes=clinic.buffer_minutes)
     session.clinician, session.room = clinician, room
     session.needs_rebooking = False
+    session.updated_at = timezone.now()
+
+
+def _save(sessions: Sequence[Session]) -> None:
+    """Write bookings in one statement; the database's refusal reads as a lost race."""
     try:
         with transaction.atomic():
-            session.save(
-                update_fields=[
-                    "status",
-                    "starts_at",
-                    "ends_at",
-                    "blocks_until",
-                    "clinician",
-                    "room",
-                    "needs_rebooking",
-                    "updated_at",
-                ]
-            )
+            Session.objects.bulk_update(sessions, BOOKING_FIELDS)
     except IntegrityError as error:
         raise ValidationError(SLOT_TAKEN, code="slot_taken") from error
+
+
+def _write_booking(session, starts_at, clinician, room, clinic: ClinicSettings) -> None:
+    _set_booking(session, starts_at, clinician, room, clinic)
+    _save([session])
 
 
 def session_book(
@@ -782,8 +794,6 @@ def plan_book(
     current = {s.pk: s for s in sessions}
     days = [timezone.localdate(slot.start, clinic.tz) for _, slot in placements]
     calendar = Calendar(plan=plan, first=min(days), last=max(days), clinic=clinic)
-    buffer = timedelta(minutes=clinic.buffer_minutes)
-    length = timedelta(minutes=plan.protocol.session_minutes)
     bookings = []
     for proposed, slot in placements:
         session = current.get(proposed.pk)
@@ -801,35 +811,14 @@ def plan_book(
             session, slot.start, clinician, room, now, calendar, others, skip_overlaps=True
         )
         # Booked in memory at once, so the next placement keeps its spacing from it.
-        session.status = Session.Status.BOOKED
-        session.starts_at, session.ends_at = slot.start, slot.start + length
-        session.blocks_until = session.ends_at + buffer
-        session.clinician, session.room = clinician, room
-        session.needs_rebooking = False
-        session.updated_at = now
+        _set_booking(session, slot.start, clinician, room, clinic)
         bookings.append((session, session.starts_at, session.blocks_until, clinician, room))
     ordered = sorted(bookings, key=lambda booking: booking[1])
     if any(b[1] < a[2] for a, b in itertools.pairwise(ordered)):
         raise ValidationError(SLOT_TAKEN, code="slot_taken")  # the proposal overlaps itself
     _check_no_overlap(bookings)
     booked = [booking[0] for booking in bookings]
-    try:
-        with transaction.atomic():
-            Session.objects.bulk_update(
-                booked,
-                [
-                    "status",
-                    "starts_at",
-                    "ends_at",
-                    "blocks_until",
-                    "clinician",
-                    "room",
-                    "needs_rebooking",
-                    "updated_at",
-                ],
-            )
-    except IntegrityError as error:
-        raise ValidationError(SLOT_TAKEN, code="slot_taken") from error
+    _save(booked)
     return booked
 
 
