@@ -54,8 +54,6 @@ INACTIVE = "{name} is not active any more."
 PROPOSAL_STALE = "The plan changed since the proposal was made; please propose again."
 
 LIVE = (Session.Status.BOOKED, Session.Status.ARRIVED)
-# A session marked done early still holds its clinician and room until `blocks_until`.
-HOLDING = (*LIVE, Session.Status.DONE)
 OUTSIDE_DAYS = 14
 
 
@@ -167,7 +165,7 @@ class Calendar:
         """The bookings that hold a clinician, room or the patient on these days (one
         query for all the ranges)."""
         self.prepare(ranges)
-        holders = Session.objects.filter(status__in=HOLDING).filter(
+        holders = Session.objects.filter(status__in=Session.OCCUPYING).filter(
             Q(clinician_id__in=self.clinician_ids)
             | Q(room_id__in=self.room_ids)
             | Q(patient_id=self.plan.patient_id)
@@ -272,7 +270,7 @@ def spacing_bounds(
     before = [
         s
         for s in others
-        if s.number < session.number and s.starts_at and s.status in (*LIVE, Session.Status.DONE)
+        if s.number < session.number and s.starts_at and s.status in Session.OCCUPYING
     ]
     after = [s for s in others if s.number > session.number and s.starts_at and s.status in LIVE]
     not_before = not_after = None
@@ -529,7 +527,7 @@ def _check_no_overlap(bookings: Sequence[tuple]) -> None:
     """One query: does any live booking overlap these (session, start, hold_until,
     clinician, room), for the same clinician, room or patient?"""
     mine = [session.pk for session, *_ in bookings]
-    live = Session.objects.filter(status__in=HOLDING).exclude(pk__in=mine)
+    live = Session.objects.filter(status__in=Session.OCCUPYING).exclude(pk__in=mine)
     parts = [
         _during(live, starts_at, hold_until)
         .filter(Q(clinician=clinician) | Q(room=room) | Q(patient_id=session.patient_id))

@@ -301,10 +301,6 @@ class SessionQuerySet(models.QuerySet):
             raise ValidationError(SESSION_KEPT.format(status=kept.get_status_display().lower()))
         return super().delete()
 
-    def occupying(self):
-        """Sessions that hold a time in the calendar (a cancelled one frees its slot)."""
-        return self.filter(status__in=Session.OCCUPYING)
-
 
 class Session(models.Model):
     """One dated visit of a plan: planned within its window, then booked, then done.
@@ -321,6 +317,8 @@ class Session(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
 
+    # The statuses that hold a time in the calendar (a cancelled session frees its slot;
+    # a done one keeps its room until its end).
     OCCUPYING = (Status.BOOKED, Status.ARRIVED, Status.DONE)
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="sessions")
@@ -438,10 +436,6 @@ class Session(models.Model):
         if self.status != self.Status.PLANNED:
             raise ValidationError(SESSION_KEPT.format(status=self.get_status_display().lower()))
         return super().delete(*args, **kwargs)
-
-    @property
-    def is_booked(self) -> bool:
-        return self.status in self.OCCUPYING and self.starts_at is not None
 
 
 class ProductUse(models.Model):

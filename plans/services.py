@@ -150,7 +150,7 @@ def plan_write_sessions(*, plan: TreatmentPlan, copy_protocol: bool) -> Treatmen
     `copy_protocol` takes the protocol's current phases (a new plan, or a plan moved to
     another protocol); otherwise the plan keeps the phases it was created with.
     """
-    if plan.sessions.exclude(status=Session.Status.PLANNED).exists():
+    if not plan_can_change_dates(plan):
         raise ValidationError(PLAN_HAS_BOOKINGS)
     phases = _copy_protocol(plan) if copy_protocol else plan.phase_values()
     windows = _expand(phases, plan.start_date, plan.horizon_months, "start_date")
