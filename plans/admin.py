@@ -14,19 +14,29 @@ PREVIEW_MONTHS = 12
 class PhaseFormSet(BaseInlineFormSet):
     """Checks the phases together: an open-ended phase may only come last."""
 
+    def kept_forms(self) -> list:
+        """The forms of the phases that stay, in their order."""
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        return sorted(kept, key=lambda form: form.cleaned_data.get("position") or 0)
+
+    @staticmethod
+    def phase_of(form) -> engine.Phase:
+        values = {name: form.cleaned_data.get(name) for name in PHASE_FIELDS}
+        return ProtocolPhase(**values).as_phase()
+
+    def phases(self) -> list[engine.Phase]:
+        return [self.phase_of(form) for form in self.kept_forms()]
+
     def clean(self):
         super().clean()
         if any(self.errors):
             return
-        forms_kept = [
-            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        forms_kept.sort(key=lambda form: form.cleaned_data.get("position") or 0)
-        for index, form in enumerate(forms_kept):
-            values = {name: form.cleaned_data.get(name) for name in PHASE_FIELDS}
-            phase = ProtocolPhase(**values).as_phase()
+        kept = self.kept_forms()
+        for index, form in enumerate(kept):
             for field, message in engine.phase_problems(
-                phase, is_last=index == len(forms_kept) - 1
+                self.phase_of(form), is_last=index == len(kept) - 1
             ):
                 form.add_error(field, message)
 
@@ -114,23 +124,19 @@ class ProtocolAdmin(admin.ModelAdmin):
         )
 
     def save_related(self, request, form, formsets, change):
-        pasted = form.cleaned_data.get("protocol_text")
+        # Phases are written by the service, where versioning lives: the inline rows are
+        # read (or replaced by the pasted text), never saved as they are.
+        form.save_m2m()
+        (phase_formset,) = formsets
+        phase_formset.save(commit=False)  # for the change message only
+        phases = form.cleaned_data.get("protocol_text") or phase_formset.phases()
         protocol = form.instance
-        before = protocol.phase_values() if change else ()
-        if pasted:
-            # The pasted text replaces the inline rows, which are left unsaved.
-            form.save_m2m()
-            for formset in formsets:
-                formset.save(commit=False)
-            services.protocol_set_phases(protocol=protocol, phases=pasted)
+        if not phases:
+            protocol.phases.all().delete()  # a protocol may wait for its phases
             return
-        super().save_related(request, form, formsets, change)
-        # "phases" drops the rows prefetched by get_queryset, else `after` would be `before`.
-        protocol.refresh_from_db(fields=["version", "phases"])
-        after = protocol.phase_values()
-        if change and before and after != before:
-            protocol.version += 1
-            protocol.save(update_fields=["version", "updated_at"])
+        version = protocol.version
+        services.protocol_set_phases(protocol=protocol, phases=phases)
+        if protocol.version != version:
             messages.info(
                 request,
                 f"Phases changed: new plans follow version {protocol.version}; "
