@@ -58,6 +58,7 @@ from clinic.models import (  # noqa: E402
 )
 from patients.models import Patient, Screening  # noqa: E402
 from plans import booking, engine, services  # noqa: E402
+from plans.calendar import calendar_changed  # noqa: E402
 from plans.models import Protocol, Session, TreatmentPlan  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -162,6 +163,7 @@ class Clinic:
             for n, patient in enumerate(self.patients)
         )
         Session.objects.bulk_create(self.year_of_sessions(), batch_size=2_000)
+        calendar_changed()  # the hours, staff and rooms above were bulk-created
         if connection.vendor == "postgresql":
             # Autovacuum would soon do it on a live database: plan queries on real statistics.
             with connection.cursor() as cursor:

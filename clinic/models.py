@@ -5,6 +5,7 @@ These are what admins edit in Django admin; the scheduler reads them to know whe
 where a session can take place and what may be injected.
 """
 
+import uuid
 import zoneinfo
 from datetime import date
 
@@ -58,6 +59,8 @@ class ClinicSettings(models.Model):
         default=30,
         help_text="How much earlier a patient who wants anaesthetic cream is asked to arrive.",
     )
+    # Replaced by every change to the hours, closures, staff or rooms: see plans.calendar.
+    calendar_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = "clinic settings"
@@ -79,6 +82,9 @@ class ClinicSettings(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1
+        # Never write back a token read earlier: a closure added meanwhile would be lost
+        # to the processes' cached calendars.
+        self.calendar_token = uuid.uuid4()
         super().save(*args, **kwargs)
 
     def clean(self):

@@ -6,10 +6,20 @@ class PlansConfig(AppConfig):
     verbose_name = "Treatment plans"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from clinic.models import Closure, TimeOff
+        from clinic.models import (
+            Clinician,
+            Closure,
+            Equipment,
+            Method,
+            OpeningHours,
+            Room,
+            TimeOff,
+            WorkingHours,
+        )
         from plans import booking
+        from plans.calendar import calendar_changed
 
         # However a closure or time off is entered, the bookings it hits are flagged.
         post_save.connect(
@@ -24,3 +34,18 @@ class PlansConfig(AppConfig):
             weak=False,
             dispatch_uid="flag_bookings_in_time_off",
         )
+        # Every row the standing calendar is made of renews its token when it changes.
+        for model in (OpeningHours, Closure, WorkingHours, TimeOff, Clinician, Room, Equipment):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    calendar_changed, sender=model, dispatch_uid=f"calendar_{model.__name__}"
+                )
+        for through in (
+            Clinician.methods.through,
+            Room.equipment.through,
+            Method.required_equipment.through,
+        ):
+            m2m_changed.connect(
+                calendar_changed, sender=through, dispatch_uid=f"calendar_{through.__name__}"
+            )
+        post_delete.connect(calendar_changed, sender=Method, dispatch_uid="calendar_Method")

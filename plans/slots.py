@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, sub
 from zoneinfo import ZoneInfo
 
 CLOSED = "The clinic is closed on every day of this window."
@@ -357,7 +357,10 @@ class _Bookings:
         self.bookings = sorted(busy, key=_by_start)
         self.buffer = buffer
         # How long before an instant a booking may start and still block it.
-        longest = max((b.end - b.start for b in self.bookings), default=timedelta(0))
+        longest = max(
+            map(sub, map(_end, self.bookings), map(_by_start, self.bookings)),
+            default=timedelta(0),
+        )
         self.reach = longest + buffer
 
     def cut_from(self, free: _Pairs, start: datetime, end: datetime) -> _Pairs:
@@ -398,6 +401,7 @@ def _clip(pairs: _Pairs, start: datetime, end: datetime) -> _Pairs:
 _first = itemgetter(0)
 _second = itemgetter(1)
 _by_start = attrgetter("start")
+_end = attrgetter("end")
 
 
 def _align_up(instant: datetime, grid_us: int, tz: ZoneInfo) -> datetime:

@@ -19,6 +19,7 @@ from clinic.models import (
 )
 from patients.models import Patient, Screening
 from plans import engine, services
+from plans.calendar import calendar_changed
 from plans.models import Protocol, TreatmentPlan
 
 PASSWORD = "correct-horse-battery-staple"
@@ -57,6 +58,7 @@ def make_clinician(*, user=None, methods: list[Method] | None = None, hours=True
             WorkingHours(clinician=clinician, weekday=day, starts=time(9), ends=time(18))
             for day in range(5)
         )
+        calendar_changed()  # bulk_create sends no signal
     return clinician
 
 

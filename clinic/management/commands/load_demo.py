@@ -32,6 +32,7 @@ from clinic.models import (
 )
 from patients.models import Patient, Screening
 from plans import booking, engine, services
+from plans.calendar import calendar_changed
 from plans.models import Protocol, Session
 
 DEMO_PASSWORD = "clinic-demo-2026"
@@ -383,6 +384,7 @@ class Command(BaseCommand):
                     for a, b in spans
                 )
             clinicians.append(clinician)
+        calendar_changed()  # bulk_create sends no signal
         return clinicians
 
     def load_patients(self, today, clinicians, protocols) -> None:

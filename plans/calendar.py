@@ -1,0 +1,197 @@
+"""The clinic's standing calendar, read once per process and kept until it changes.
+
+Opening hours, closures, who works when and performs which method, time off, and which
+rooms hold which equipment change a few times a month; every slot search and booking
+needs them. Reading them costs six queries, and laying them out on days costs more than
+the search itself, so each process keeps one copy, with each day's free hours worked
+out once.
+
+The copy belongs to a token, `ClinicSettings.calendar_token`, which every change to those
+rows replaces (the signals connected in `plans.apps`), in the same transaction as the
+change. The settings row is read by every request and every booking, so each worker
+sees a change at once and rebuilds its copy: there is no time during which a stale copy
+is used. Writes that send no signals (`bulk_create`, `QuerySet.update`) on these models
+must call `calendar_changed()` themselves.
+"""
+
+import threading
+import uuid
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from clinic.models import (
+    Clinician,
+    ClinicSettings,
+    Closure,
+    Method,
+    OpeningHours,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
+from plans import slots
+
+# Each process keeps at most this many (clinician or clinic, day) layouts; a clinic
+# searching years ahead starts again from empty rather than growing without end.
+MEMO_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class Performer:
+    """An active clinician: the methods they perform, their weekly hours, their time off
+    (sorted by start)."""
+
+    methods: frozenset[int]
+    hours: tuple[slots.WeeklyHours, ...]
+    away: tuple[slots.Span, ...]
+    away_starts: tuple = ()  # the starts of `away`, for bisecting
+    longest_away: timedelta = timedelta(0)
+
+
+@dataclass
+class ClinicCalendar:
+    token: uuid.UUID
+    opening: tuple[slots.WeeklyHours, ...]
+    closures: tuple[tuple[date, date], ...]
+    performers: dict[int, Performer]
+    rooms: tuple[tuple[int, frozenset[int]], ...]  # active rooms by name, with equipment
+    required: dict[int, frozenset[int]]  # method -> the equipment its room needs
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def clinician_ids(self, method_id: int) -> list[int]:
+        return [pk for pk, p in self.performers.items() if method_id in p.methods]
+
+    def room_ids(self, method_id: int) -> list[int]:
+        needed = self.required.get(method_id, frozenset())
+        return [pk for pk, equipment in self.rooms if needed <= equipment]
+
+    def open_on(self, day: date, tz: ZoneInfo) -> list[slots.Span]:
+        """The clinic's open hours on `day`, closures taken out."""
+        key = (None, day, tz.key)
+        spans = self._memo.get(key)
+        if spans is None:
+            closed = [
+                span
+                for first, last in self.closures
+                if first <= day <= last
+                for span in slots.day_spans(day, day, tz)
+            ]
+            spans = slots.available_spans(self.opening, closed, day, day, tz)
+            self._remember(key, spans)
+        return spans
+
+    def works_on(self, clinician_id: int, day: date, tz: ZoneInfo) -> list[slots.Span]:
+        """When this clinician can treat on `day`: at work, not away, the clinic open."""
+        key = (clinician_id, day, tz.key)
+        spans = self._memo.get(key)
+        if spans is None:
+            performer = self.performers.get(clinician_id)
+            if performer is None:
+                spans = []
+            else:
+                whole_day = slots.day_spans(day, day, tz)[0]
+                # Time off that can reach this day: starting before its end, and not
+                # before its start minus the longest time off.
+                low = bisect_left(performer.away_starts, whole_day.start - performer.longest_away)
+                high = bisect_left(performer.away_starts, whole_day.end)
+                away = [s for s in performer.away[low:high] if s.end > whole_day.start]
+                spans = slots.intersect(
+                    slots.available_spans(performer.hours, away, day, day, tz),
+                    self.open_on(day, tz),
+                )
+            self._remember(key, spans)
+        return spans
+
+    def _remember(self, key, spans: list[slots.Span]) -> None:
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = spans
+
+
+_lock = threading.Lock()
+_current: ClinicCalendar | None = None
+
+
+def clinic_calendar(clinic: ClinicSettings) -> ClinicCalendar:
+    """The standing calendar as of `clinic` (its settings row, read by the caller)."""
+    global _current
+    current = _current
+    if current is not None and current.token == clinic.calendar_token:
+        return current
+    with _lock:
+        if _current is None or _current.token != clinic.calendar_token:
+            _current = _read(clinic.calendar_token)
+        return _current
+
+
+def _read(token: uuid.UUID) -> ClinicCalendar:
+    """Six small queries; the token was read before them, so the rows are at least as new
+    as the token says."""
+    methods: dict[int, set[int]] = defaultdict(set)
+    for clinician_id, method_id in Clinician.methods.through.objects.filter(
+        clinician__is_active=True
+    ).values_list("clinician_id", "method_id"):
+        methods[clinician_id].add(method_id)
+    hours: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
+    for clinician_id, weekday, starts, ends in (
+        WorkingHours.objects.filter(clinician__is_active=True)
+        .order_by()
+        .values_list("clinician_id", "weekday", "starts", "ends")
+    ):
+        hours[clinician_id].append(slots.WeeklyHours(weekday, starts, ends))
+    away: dict[int, list[slots.Span]] = defaultdict(list)
+    for clinician_id, starts_at, ends_at in (
+        TimeOff.objects.filter(clinician__is_active=True)
+        .order_by("starts_at")
+        .values_list("clinician_id", "starts_at", "ends_at")
+    ):
+        away[clinician_id].append(slots.Span(starts_at, ends_at))
+    performers = {}
+    for pk in sorted(methods.keys() | hours.keys()):
+        spans = tuple(away.get(pk, ()))
+        performers[pk] = Performer(
+            methods=frozenset(methods.get(pk, ())),
+            hours=tuple(hours.get(pk, ())),
+            away=spans,
+            away_starts=tuple(span.start for span in spans),
+            longest_away=max((span.end - span.start for span in spans), default=timedelta(0)),
+        )
+    equipment: dict[int, set[int]] = defaultdict(set)
+    for room_id, equipment_id in Room.equipment.through.objects.values_list(
+        "room_id", "equipment_id"
+    ):
+        equipment[room_id].add(equipment_id)
+    required: dict[int, set[int]] = defaultdict(set)
+    for method_id, equipment_id in Method.required_equipment.through.objects.values_list(
+        "method_id", "equipment_id"
+    ):
+        required[method_id].add(equipment_id)
+    return ClinicCalendar(
+        token=token,
+        opening=tuple(
+            slots.WeeklyHours(*row)
+            for row in OpeningHours.objects.order_by().values_list("weekday", "opens", "closes")
+        ),
+        closures=tuple(Closure.objects.order_by("first_day").values_list("first_day", "last_day")),
+        performers=performers,
+        rooms=tuple(
+            (pk, frozenset(equipment.get(pk, ())))
+            for pk in Room.objects.filter(is_active=True)
+            .order_by("name")
+            .values_list("pk", flat=True)
+        ),
+        required={pk: frozenset(ids) for pk, ids in required.items()},
+    )
+
+
+def calendar_changed(*, action: str = "post_", **_) -> None:
+    """Give the standing calendar a new token: every process reads it again on next use.
+
+    Connected to the signals of every model it is made of (`plans.apps`), once a
+    many-to-many change is done; call it after a write that sends none.
+    """
+    if action.startswith("post_"):
+        ClinicSettings.objects.filter(pk=1).update(calendar_token=uuid.uuid4())
