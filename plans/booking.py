@@ -15,7 +15,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -117,22 +117,24 @@ class Calendar:
         """The bookings that hold a clinician, room or the patient on these days (one
         query for all the ranges)."""
         self.prepare(ranges)
-        holders = Session.objects.filter(status__in=Session.OCCUPYING).filter(
-            Q(clinician_id__in=self.clinician_ids)
-            | Q(room_id__in=self.room_ids)
-            | Q(patient_id=self.plan.patient_id)
-        )
-        if self.exclude_pk is not None:
-            holders = holders.exclude(pk=self.exclude_pk)
-        columns = ("clinician_id", "room_id", "patient_id", "starts_at", "ends_at")
-        # One bounded select per range, joined by UNION ALL: each can use the
-        # (status, starts_at) index, where one select with OR-ed ranges scans the table.
+        exclude = [self.exclude_pk] if self.exclude_pk is not None else []
         parts = [
-            _during(holders, *_day_bounds(first, last, self.tz)).order_by().values_list(*columns)
+            _Holds(
+                *_day_bounds(first, last, self.tz),
+                self.clinician_ids,
+                self.room_ids,
+                self.plan.patient_id,
+            )
             for first, last in self.prepared
         ]
-        combined = parts[0].union(*parts[1:], all=True).order_by() if parts[1:] else parts[0]
-        rows = list(combined)
+        columns = ("clinician", "room", "patient", "starts_at", "ends_at")
+        sql, params = _holding(parts, columns=columns, exclude=exclude)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [
+                (clinician_id, room_id, patient_id, _aware(starts_at), _aware(ends_at))
+                for clinician_id, room_id, patient_id, starts_at, ends_at in cursor.fetchall()
+            ]
         rows.sort(key=lambda row: row[3])
         by_clinician, by_room, patient = defaultdict(list), defaultdict(list), []
         for clinician_id, room_id, patient_id, starts_at, ends_at in rows:
@@ -178,12 +180,62 @@ class Calendar:
         return any(span.start <= start and end <= span.end for span in spans)
 
 
-def _during(queryset, start: datetime, end: datetime):
-    """The sessions of `queryset` holding some time in [start, end)."""
-    # No session lasts a day: the lower bound lets the index do the work.
-    return queryset.filter(
-        starts_at__gte=start - timedelta(days=1), starts_at__lt=end, blocks_until__gt=start
-    )
+@dataclass(frozen=True)
+class _Holds:
+    """Sessions holding some time in [start, end) for one of these clinicians or rooms,
+    or the patient."""
+
+    start: datetime
+    end: datetime
+    clinician_ids: Sequence[int]
+    room_ids: Sequence[int]
+    patient_id: int
+
+
+def _holding(
+    parts: Sequence[_Holds], *, columns: Sequence[str], exclude: Sequence[int]
+) -> tuple[str, list]:
+    """The SQL and parameters selecting `columns` of the live sessions each part names,
+    but those in `exclude`.
+
+    One bounded select per part, joined by UNION ALL: each uses the (status, starts_at)
+    index, where one select with OR-ed ranges scans the table. Written as SQL because
+    the ORM took ten times longer to build these selects than the database takes to
+    answer them, and the calendar runs them for every search and every booking.
+    """
+    column = _session_columns()
+    occupying = [status.value for status in Session.OCCUPYING]
+    adapt = connection.ops.adapt_datetimefield_value
+    selected = ", ".join(column[name] for name in columns)
+    excluded = f" AND {column['id']} NOT IN ({_placeholders(exclude)})" if exclude else ""
+    selects, params = [], []
+    for part in parts:
+        holders = [
+            (column[name], ids)
+            for name, ids in (
+                ("clinician", part.clinician_ids),
+                ("room", part.room_ids),
+                ("patient", [part.patient_id]),
+            )
+            if ids
+        ]
+        selects.append(
+            f"SELECT {selected} FROM {column['table']}"
+            f" WHERE {column['status']} IN ({_placeholders(occupying)}){excluded}"
+            f" AND {column['starts_at']} >= %s AND {column['starts_at']} < %s"
+            f" AND {column['blocks_until']} > %s"
+            f" AND ({' OR '.join(f'{name} IN ({_placeholders(ids)})' for name, ids in holders)})"
+        )
+        # No session lasts a day: the lower bound on starts_at lets the index do the work.
+        params += [*occupying, *exclude]
+        params += [adapt(part.start - timedelta(days=1)), adapt(part.end), adapt(part.start)]
+        params += [pk for _, ids in holders for pk in ids]
+    return " UNION ALL ".join(selects), params
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive UTC datetimes; PostgreSQL aware ones.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _merge_days(ranges: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
@@ -492,42 +544,24 @@ def _check_free(
 
 def _check_no_overlap(bookings: Sequence[tuple]) -> None:
     """One query: does any live booking overlap these (session, start, hold_until,
-    clinician, room), for the same clinician, room or patient?
-
-    Written as SQL: for a whole plan the ORM spent ten times longer building this one
-    query than the database spends answering it. One bounded select per booking, joined
-    by UNION ALL, so each uses the (status, starts_at) index as `_during` does.
-    """
+    clinician, room), for the same clinician, room or patient?"""
+    parts = [
+        _Holds(starts_at, hold_until, [clinician.pk], [room.pk], session.patient_id)
+        for session, starts_at, hold_until, clinician, room in bookings
+    ]
     mine = [session.pk for session, *_ in bookings]
-    occupying = [status.value for status in Session.OCCUPYING]
-    column = _session_columns()
-    part = (
-        f"SELECT {column['id']} FROM {column['table']}"
-        f" WHERE {column['status']} IN ({_placeholders(occupying)})"
-        f" AND {column['id']} NOT IN ({_placeholders(mine)})"
-        f" AND {column['starts_at']} >= %s AND {column['starts_at']} < %s"
-        f" AND {column['blocks_until']} > %s"
-        f" AND ({column['clinician']} = %s OR {column['room']} = %s"
-        f" OR {column['patient']} = %s)"
-    )
-    adapt = connection.ops.adapt_datetimefield_value
-    params = []
-    for session, starts_at, hold_until, clinician, room in bookings:
-        params += [*occupying, *mine]
-        params += [adapt(starts_at - timedelta(days=1)), adapt(hold_until), adapt(starts_at)]
-        params += [clinician.pk, room.pk, session.patient_id]
-    union = " UNION ALL ".join([part] * len(bookings))
+    sql, params = _holding(parts, columns=["id"], exclude=mine)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM ({union}) AS clashes LIMIT 1", params)
+        cursor.execute(f"SELECT 1 FROM ({sql}) AS clashes LIMIT 1", params)
         if cursor.fetchone() is not None:
             raise ValidationError(SLOT_TAKEN, code="slot_taken")
 
 
 @functools.cache
 def _session_columns() -> dict[str, str]:
-    """The session table and the columns the SQL above and below needs, quoted."""
+    """The session table and the columns the calendar's SQL needs, quoted."""
     quote = connection.ops.quote_name
-    names = ["id", "status", "starts_at", "blocks_until", "clinician", "room", "patient"]
+    names = ["id", "status", "starts_at", "ends_at", "blocks_until", "clinician", "room", "patient"]
     columns = {name: quote(Session._meta.get_field(name).column) for name in names}
     return {"table": quote(Session._meta.db_table), **columns}
 
