@@ -347,39 +347,37 @@ def _slot_initial(slot) -> dict:
 
 
 def session_book(request: HttpRequest, pk: int) -> HttpResponse:
-    session = access.session_for(request.user, pk)
-    if request.method != "POST":
-        return _slot_page(request, session, move=False)
-    form = SlotForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
-        return redirect("session_book", pk=pk)
-    try:
-        booked = booking.session_book(session=session, **form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, " ".join(_messages_of(error)))
-        return redirect("session_book", pk=pk)
-    messages.success(
-        request,
-        f"Session {booked.number} of {session.patient.full_name} booked for "
-        f"{timezone.localtime(booked.starts_at):%a %d %b %Y at %H:%M}.",
-    )
-    return _back(request, booked)
+    return _choose_slot(request, pk, move=False)
 
 
 def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _choose_slot(request, pk, move=True)
+
+
+def _choose_slot(request: HttpRequest, pk: int, *, move: bool) -> HttpResponse:
+    """GET: the free slots to choose from. POST: book the session in the chosen one, or
+    move it there; a refusal (a lost race included) comes back to fresh suggestions."""
     session = access.session_for(request.user, pk)
     if request.method != "POST":
-        return _slot_page(request, session, move=True)
+        return _slot_page(request, session, move=move)
     form = SlotForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
-        return redirect("session_reschedule", pk=pk)
     try:
-        moved = booking.session_reschedule(session=session, **form.cleaned_data)
+        if not form.is_valid():
+            raise ValidationError([m for errors in form.errors.values() for m in errors])
+        if move:
+            moved = booking.session_reschedule(session=session, **form.cleaned_data)
+        else:
+            booked = booking.session_book(session=session, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(_messages_of(error)))
-        return redirect("session_reschedule", pk=pk)
+        return redirect("session_reschedule" if move else "session_book", pk=pk)
+    if not move:
+        messages.success(
+            request,
+            f"Session {booked.number} of {session.patient.full_name} booked for "
+            f"{timezone.localtime(booked.starts_at):%a %d %b %Y at %H:%M}.",
+        )
+        return _back(request, booked)
     messages.success(
         request,
         f"Session moved to {timezone.localtime(moved.session.starts_at):%a %d %b %Y at %H:%M}.",

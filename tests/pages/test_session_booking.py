@@ -1,0 +1,134 @@
+"""Booking one session from its suggested slots, and moving a booked one, in the browser's
+terms: one click per slot, a clear message, and nothing saved when the slot is refused."""
+
+from datetime import datetime, time, timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import ClinicSettings, OpeningHours, Room, WorkingHours
+from plans import booking
+from plans.models import Session
+from tests import factories
+from tests.pages.data import book
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def monday():
+    today = ClinicSettings.load().today()
+    return today + timedelta(days=7 - today.weekday() + 7)  # Monday after next
+
+
+@pytest.fixture
+def plan(clinician, patient, monday):
+    for weekday in range(5):
+        OpeningHours.objects.create(weekday=weekday, opens=time(9), closes=time(18))
+    factories.make_room("Room 1")
+    factories.make_screening(patient, clinician)
+    return factories.make_plan(
+        patient=patient,
+        protocol=factories.make_protocol("6 sessions every 2 weeks ±2 days"),
+        clinician=clinician,
+        start_date=monday,
+    )
+
+
+def slot_data(slot) -> dict:
+    return {
+        "starts_at": slot.start.isoformat(),
+        "clinician": slot.clinician_id,
+        "room": slot.room_id,
+    }
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_page_offers_slots_on_the_due_day_first(client, clinician, plan, monday):
+    session = plan.sessions.get(number=1)
+    client.force_login(clinician.user)
+    response = client.get(reverse("session_book", args=[session.pk]))
+    assert response.status_code == HTTPStatus.OK
+    first = response.context["choices"][0][0]
+    assert first.start.astimezone(ClinicSettings.load().tz).date() == monday
+    assert f'value="{first.start.isoformat()}"' in response.text
+
+
+def test_one_click_books_the_slot_and_says_when(client, clinician, plan):
+    session = plan.sessions.get(number=1)
+    slot = booking.slot_search(session=session).slots[0]
+    client.force_login(clinician.user)
+    response = client.post(reverse("session_book", args=[session.pk]), slot_data(slot), follow=True)
+    session.refresh_from_db()
+    assert session.status == Session.Status.BOOKED
+    assert session.starts_at == slot.start
+    local = slot.start.astimezone(ClinicSettings.load().tz)
+    assert any(f"booked for {local:%a %d %b %Y at %H:%M}" in m for m in messages_of(response))
+
+
+def test_a_slot_taken_meanwhile_is_refused_and_fresh_slots_are_offered(client, clinician, plan):
+    session = plan.sessions.get(number=1)
+    slot = booking.slot_search(session=session).slots[0]
+    rival = factories.make_plan(clinician=clinician, start_date=plan.start_date)
+    book(rival.sessions.get(number=1), slot.start, clinician, Room.objects.get(pk=slot.room_id))
+    client.force_login(clinician.user)
+    response = client.post(reverse("session_book", args=[session.pk]), slot_data(slot), follow=True)
+    session.refresh_from_db()
+    assert session.status == Session.Status.PLANNED
+    assert booking.SLOT_TAKEN in messages_of(response)
+    offered = [choice[0].start for choice in response.context["choices"]]
+    assert offered and slot.start not in offered
+
+
+def test_a_forged_time_is_refused_with_a_message(client, clinician, plan):
+    session = plan.sessions.get(number=1)
+    slot = booking.slot_search(session=session).slots[0]
+    client.force_login(clinician.user)
+    data = slot_data(slot) | {"starts_at": "next tuesday"}
+    response = client.post(reverse("session_book", args=[session.pk]), data, follow=True)
+    session.refresh_from_db()
+    assert session.status == Session.Status.PLANNED
+    assert response.redirect_chain[-1][0] == reverse("session_book", args=[session.pk])
+    assert messages_of(response)
+
+
+def test_moving_a_session_warns_about_the_next_one_now_too_close(client, clinician, plan, monday):
+    tz = ClinicSettings.load().tz
+    room = Room.objects.get()
+    first, second = plan.sessions.get(number=1), plan.sessions.get(number=2)
+    ten_am = time(10)
+    booking.session_book(
+        session=first,
+        starts_at=datetime.combine(monday, ten_am, tzinfo=tz),
+        clinician=clinician,
+        room=room,
+    )
+    # As early as the protocol allows: 14 days minus 2 of tolerance, a Saturday.
+    second_day = monday + timedelta(days=12)
+    OpeningHours.objects.create(weekday=5, opens=time(9), closes=time(13))
+    WorkingHours.objects.create(clinician=clinician, weekday=5, starts=time(9), ends=time(13))
+    booking.session_book(
+        session=second,
+        starts_at=datetime.combine(second_day, ten_am, tzinfo=tz),
+        clinician=clinician,
+        room=room,
+    )
+    moved_to = datetime.combine(monday + timedelta(days=2), ten_am, tzinfo=tz)
+    client.force_login(clinician.user)
+    response = client.post(
+        reverse("session_reschedule", args=[first.pk]),
+        {"starts_at": moved_to.isoformat(), "clinician": clinician.pk, "room": room.pk},
+        follow=True,
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.starts_at == moved_to
+    assert second.starts_at.astimezone(tz).date() == second_day  # reported, never moved
+    assert any(
+        f"Session 2 on {second_day:%d %b} is now too close to this one" in m
+        for m in messages_of(response)
+    )
