@@ -5,7 +5,7 @@ arithmetic of its own.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -245,6 +245,7 @@ def session_mark_done(
     batches: Iterable[ProductBatch] = (),
     notes: str = "",
     complications: str = "",
+    now: datetime | None = None,
 ) -> Session:
     """Record that a session took place at `held_at`, what was treated and injected (each
     product traced to its batch), then re-plan the rest of the plan."""
@@ -254,13 +255,14 @@ def session_mark_done(
         Session.Status.ARRIVED,
     ):
         raise ValidationError(SESSION_NOT_OPEN)
-    if held_at > timezone.now():
+    if held_at > (now or timezone.now()):
         raise ValidationError({"held_at": DONE_IN_FUTURE})
     earlier = session.plan.sessions.filter(number__lt=session.number, status__in=OPEN)
     required = earlier.filter(Q(optional=False) | ~Q(status=Session.Status.PLANNED)).first()
     if required is not None:
         raise ValidationError(EARLIER_STILL_OPEN.format(number=required.number))
-    held_on = timezone.localdate(held_at, ClinicSettings.load().tz)
+    clinic = ClinicSettings.load()
+    held_on = timezone.localdate(held_at, clinic.tz)
     batches = list(batches)
     expired = [batch for batch in batches if batch.is_expired(held_on)]
     if expired:
@@ -269,7 +271,6 @@ def session_mark_done(
         )
     # Optional sessions left behind were not needed: kept on record as cancelled.
     earlier.update(status=Session.Status.CANCELLED, cancel_reason=OPTIONAL_NOT_NEEDED)
-    clinic = ClinicSettings.load()
     length = session.plan.protocol.session_minutes
     session.status = Session.Status.DONE
     session.starts_at = held_at
@@ -301,12 +302,12 @@ CANCEL_NOT_OPEN = "Only a planned or booked session can be cancelled."
 
 
 @transaction.atomic
-def session_mark_arrived(*, session: Session) -> Session:
+def session_mark_arrived(*, session: Session, now: datetime | None = None) -> Session:
     """The patient is at the desk: the receptionist checks them in."""
     if session.status != Session.Status.BOOKED:
         raise ValidationError(ARRIVAL_NOT_BOOKED)
     session.status = Session.Status.ARRIVED
-    session.arrived_at = timezone.now()
+    session.arrived_at = now or timezone.now()
     session.save(update_fields=["status", "arrived_at", "updated_at"])
     return session
 

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from clinic.models import Product, ProductBatch
 from plans import engine, services
@@ -87,11 +86,14 @@ def test_booking_outside_its_new_window_is_flagged():
 
 def test_a_session_cannot_be_done_in_the_future():
     plan = factories.make_plan()
+    now = datetime(2026, 1, 5, 10, 0, tzinfo=PARIS)
     with pytest.raises(ValidationError) as error:
         services.session_mark_done(
-            session=plan.sessions.get(number=1), held_at=timezone.now() + timedelta(days=1)
+            session=plan.sessions.get(number=1), held_at=now + timedelta(minutes=1), now=now
         )
     assert error.value.message_dict["held_at"] == [services.DONE_IN_FUTURE]
+    done = services.session_mark_done(session=plan.sessions.get(number=1), held_at=now, now=now)
+    assert done.status == Session.Status.DONE
 
 
 def test_plan_keeps_the_phases_it_was_created_with():
@@ -242,3 +244,18 @@ def test_patient_preferences_are_kept_on_the_plan():
     plan = factories.make_plan(preferred_weekdays="1", preferred_after=time(17))
     assert plan.preferred_weekday_set == {1}
     assert plan.preferred_after == time(17)
+
+
+def test_arrival_records_when_the_patient_reached_the_desk():
+    plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
+    session = plan.sessions.get(number=1)
+    session.status = Session.Status.BOOKED
+    session.starts_at = datetime(2026, 1, 5, 10, tzinfo=PARIS)
+    session.ends_at = session.blocks_until = session.starts_at + timedelta(minutes=45)
+    session.clinician, session.room = plan.clinician, factories.make_room()
+    session.save()
+    at_desk = datetime(2026, 1, 5, 9, 52, tzinfo=PARIS)
+    services.session_mark_arrived(session=session, now=at_desk)
+    session.refresh_from_db()
+    assert session.status == Session.Status.ARRIVED
+    assert session.arrived_at == at_desk
