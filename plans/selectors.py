@@ -2,11 +2,12 @@
 
 Each selector runs a fixed number of queries whatever the number of bookings (the page
 tests count them). The schedule is the busiest page of the clinic (160 bookings on a busy
-day, opened all day long at the desk), so it is read as plain values, never as model
-instances, and each booking becomes a small view object whose card markup is built here
-once, in Python: Django's template engine costs about as much per printed variable as a
-card costs whole this way, and a busy day prints thousands of them. Templates print a
-column's cards in one go; the card markup lives in one place, `_card_html`.
+day, opened all day long at the desk), so it is read as plain values in one statement
+written out in SQL (`_CARD_SQL`), never as model instances, and each booking becomes a
+small view object whose card markup is built here once, in Python: Django's template
+engine costs about as much per printed variable as a card costs whole this way, and a
+busy day prints thousands of them. Templates print a column's cards in one go; the card
+markup lives in one place, `_card_html`.
 
 The grid: a day is cut into rows of `ROW_MINUTES`; a booking's CSS classes `r-N` and
 `s-N` place it at row N and make it span N rows (the CSP forbids inline styles, so the
@@ -17,10 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -43,105 +45,124 @@ ON_THE_SCHEDULE = frozenset(
     )
 )
 LIVE = (Session.Status.BOOKED, Session.Status.ARRIVED)
-User = get_user_model()
 STATUS_LABELS = {value: str(label) for value, label in Session.Status.choices}
 
 
 # --- the schedule -----------------------------------------------------------------------
 
 
-def _latest_screening(field_name: str) -> Subquery:
-    return Subquery(
-        Screening.objects.filter(patient_id=OuterRef("patient_id"))
-        .order_by("-screened_on", "-id")
-        .values(field_name)[:1]
-    )
+class CardRow(NamedTuple):
+    """What a card prints, read as plain values: model instances cost more than the
+    page's budget."""
+
+    pk: int
+    status: str
+    needs_rebooking: bool
+    starts_at: datetime
+    ends_at: datetime
+    number: int
+    plan_id: int
+    clinician_id: int | None
+    room_id: int | None
+    patient_last_name: str
+    patient_first_name: str
+    protocol: str
+    room: str | None
+    wants_cream: bool
+    of: int  # the plan's last session number: the `M` of "session N of M"
 
 
-def _plan_size() -> Subquery:
-    """The plan's last session number (the `M` of "session N of M"), read off the unique
-    (plan, number) index."""
-    return Subquery(
-        Session.objects.filter(plan_id=OuterRef("plan_id")).order_by("-number").values("number")[:1]
-    )
+# The day's cards in one statement, written out rather than built by the ORM: building it
+# took the ORM as long as the database takes to run it, on every opening of the day.
+#
+# - Names are read by primary key in scalar subqueries rather than joins: with joins,
+#   PostgreSQL hashes every patient and every plan of the clinic to find the day's few.
+# - `wants_cream` comes from the latest screening (one per patient and day, so the date
+#   orders them) but only the arrival time it implies is ever shown, so reception sees
+#   the logistics and never the screening itself.
+# - `of` is read off the unique (plan, number) index.
+# - The plan's areas come as one row per session and area, in the order the card prints
+#   them: a second query by plan ids cost more than the sessions themselves.
+# - `{where}` is one of the constant conditions below, never text from a request.
+_CARD_SQL = """
+SELECT s.id, s.status, s.needs_rebooking, s.starts_at, s.ends_at, s.number, s.plan_id,
+       s.clinician_id, s.room_id,
+       (SELECT p.last_name FROM patients_patient p WHERE p.id = s.patient_id),
+       (SELECT p.first_name FROM patients_patient p WHERE p.id = s.patient_id),
+       (SELECT pr.name FROM plans_treatmentplan t
+          JOIN plans_protocol pr ON pr.id = t.protocol_id
+         WHERE t.id = s.plan_id),
+       (SELECT r.name FROM clinic_room r WHERE r.id = s.room_id),
+       (SELECT sc.wants_anaesthetic_cream FROM patients_screening sc
+         WHERE sc.patient_id = s.patient_id
+         ORDER BY sc.screened_on DESC LIMIT 1),
+       (SELECT n.number FROM plans_session n WHERE n.plan_id = s.plan_id
+         ORDER BY n.number DESC LIMIT 1),
+       a.name
+  FROM plans_session s
+  LEFT JOIN plans_treatmentplan_areas pa ON pa.treatmentplan_id = s.plan_id
+  LEFT JOIN clinic_treatmentarea a ON a.id = pa.treatmentarea_id
+ WHERE {where}
+ ORDER BY s.starts_at, s.id, a.name, a.id
+"""
+# The schedule filters on `starts_at` only: the status is checked in Python, because on
+# SQLite (no planner statistics) a `status IN (...)` filter makes the planner walk the
+# status index through a year of history instead of the day's few rows of `starts_at`.
+_BETWEEN = "s.starts_at >= %s AND s.starts_at < %s"
+_ONE_SESSION = "s.id = %s"
+_CLINICIAN_BETWEEN = f"s.clinician_id = %s AND {_BETWEEN}"
 
 
-# What a card prints, read as values: model instances cost more than the page's budget.
-CARD_VALUES = (
-    "pk",
-    "status",
-    "needs_rebooking",
-    "starts_at",
-    "ends_at",
-    "number",
-    "plan_id",
-    "clinician_id",
-    "room_id",
-    "patient__last_name",
-    "patient__first_name",
-    "plan__protocol__name",
-    "room__name",
-    "wants_cream",
-    "of",
-)
-
-
-# The clinician's name, for the rooms' view, where the clinicians are not the columns.
-CLINICIAN_VALUES = (
-    "clinician__title",
-    "clinician__user__first_name",
-    "clinician__user__last_name",
-    "clinician__user__username",
-)
-
-
-def _card_rows(sessions: QuerySet, *extra: str) -> tuple[list, dict[int, str]]:
-    """The sessions a schedule shows, as named rows of `CARD_VALUES` (and `extra`), and
-    the areas of their plans (plan id -> "Face, Neck"). Two queries.
-
-    The caller filters on `starts_at` only: the status is checked here, in Python, because
-    on SQLite (no planner statistics) a `status IN (...)` filter makes the planner walk the
-    status index through a year of history instead of the day's few rows of `starts_at`.
-    `wants_cream` comes from the latest screening but only the arrival time it implies is
-    ever shown, so reception sees the logistics and never the screening itself.
-    """
-    rows = [
-        row
-        for row in sessions.annotate(
-            wants_cream=_latest_screening("wants_anaesthetic_cream"), of=_plan_size()
-        )
-        .order_by("starts_at", "pk")
-        .values_list(*CARD_VALUES, *extra, named=True)
-        if row.status in ON_THE_SCHEDULE
-    ]
-    areas: dict[int, list[str]] = defaultdict(list)
-    if rows:
-        through = TreatmentPlan.areas.through.objects.filter(
-            treatmentplan_id__in={row.plan_id for row in rows}
-        ).order_by("treatmentarea__name", "treatmentarea_id")
-        for plan_id, name in through.values_list("treatmentplan_id", "treatmentarea__name"):
-            areas[plan_id].append(name)
-    return rows, {plan_id: ", ".join(names) for plan_id, names in areas.items()}
-
-
-def _patient_name(row) -> str:
-    # As Patient.__str__ prints it, without building 160 patients (the tests compare).
-    return f"{row.patient__last_name.upper()} {row.patient__first_name}"
-
-
-def _clinician_names(rows) -> dict[int, str]:
-    """Clinician id -> name as Clinician.__str__ prints it, from rows with
-    `CLINICIAN_VALUES`: one unsaved clinician per name, not one per booking."""
-    names = {}
-    for row in rows:
-        if row.clinician_id is not None and row.clinician_id not in names:
-            user = User(
-                first_name=row.clinician__user__first_name,
-                last_name=row.clinician__user__last_name,
-                username=row.clinician__user__username,
+def _card_rows(where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
+    """The sessions a schedule shows (`where` one of the conditions above), in order, and
+    the areas of their plans (plan id -> "Face, Neck"). One query."""
+    ops, zone = connection.ops, connection.timezone
+    params = [ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(_CARD_SQL.format(where=where), params)
+        fetched = cursor.fetchall()
+    rows: list[CardRow] = []
+    areas: dict[int, list[str]] = {}
+    last_pk = names = None
+    for values in fetched:
+        if values[1] not in ON_THE_SCHEDULE:
+            continue
+        if values[0] != last_pk:
+            last_pk = values[0]
+            row = CardRow(
+                values[0],
+                values[1],
+                bool(values[2]),
+                _aware(values[3], zone),
+                _aware(values[4], zone),
+                *values[5:13],
+                bool(values[13]),
+                values[14],
             )
-            names[row.clinician_id] = str(Clinician(title=row.clinician__title, user=user))
-    return names
+            rows.append(row)
+            # A plan's second session of the day finds its areas listed already.
+            names = None if row.plan_id in areas else areas.setdefault(row.plan_id, [])
+        if names is not None and values[15] is not None:
+            names.append(values[15])
+    return rows, {plan_id: ", ".join(names) for plan_id, names in areas.items() if names}
+
+
+def _aware(moment: datetime, zone) -> datetime:
+    # PostgreSQL answers aware datetimes; SQLite naive ones, in the connection's zone.
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _patient_name(row: CardRow) -> str:
+    # As Patient.__str__ prints it, without building 160 patients (the tests compare).
+    return f"{row.patient_last_name.upper()} {row.patient_first_name}"
+
+
+def _clinician_names(ids) -> dict[int, str]:
+    """Clinician id -> name, for the rooms' view, where the clinicians are not the columns."""
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return {}
+    return {c.pk: str(c) for c in Clinician.objects.filter(pk__in=ids).select_related("user")}
 
 
 @dataclass(slots=True)
@@ -215,7 +236,7 @@ def _card_html(b: Booking) -> SafeString:
 
 
 def to_booking(
-    row,
+    row: CardRow,
     tz: ZoneInfo,
     *,
     grid_start: datetime | None,
@@ -247,7 +268,7 @@ def to_booking(
         status=status,
         status_label=STATUS_LABELS.get(status, status),
         patient=_patient_name(row),
-        protocol=row.plan__protocol__name,
+        protocol=row.protocol,
         place=place or "",
         time=f"{_hh_mm(starts)}–{_hh_mm(ends)}",
         arrival=arrival,
@@ -262,9 +283,14 @@ def to_booking(
     )
 
 
+# Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
+# done some 400 times a page.
+_HH_MM = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
+
+
 def _hh_mm(moment: datetime) -> str:
-    # What f"{moment:%H:%M}" prints, without strftime's cost, paid 320 times a day.
-    return f"{moment.hour:02d}:{moment.minute:02d}"
+    # What f"{moment:%H:%M}" prints.
+    return _HH_MM[moment.hour * 60 + moment.minute]
 
 
 def _session_url() -> str:
@@ -277,12 +303,13 @@ def _actions_prefix(day: date) -> str:
 
 
 def schedule_card(pk: int, tz: ZoneInfo, *, cream_minutes: int, by_room: bool) -> Booking:
-    """One card, as the day shows it, for the answer to an action. Two queries."""
-    rows, areas = _card_rows(Session.objects.filter(pk=pk), *CLINICIAN_VALUES)
+    """One card, as the day shows it, for the answer to an action. One query, two on the
+    rooms' view (the clinician's name)."""
+    rows, areas = _card_rows(_ONE_SESSION, pk)
     if not rows:
         raise Session.DoesNotExist(pk)
     row = rows[0]
-    place = _clinician_names(rows).get(row.clinician_id, "") if by_room else row.room__name
+    place = _clinician_names([row.clinician_id]).get(row.clinician_id, "") if by_room else row.room
     return to_booking(
         row,
         tz,
@@ -373,15 +400,12 @@ def _closures(first: date, last: date) -> list[Closure]:
 def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> DaySchedule:
     """The day's bookings in one column per clinician (or per room).
 
-    Five queries: the bookings, their areas, the opening hours, the columns (clinicians or
-    rooms), the closures.
+    Four queries: the bookings with their areas, the opening hours, the columns
+    (clinicians or rooms), the closures; the rooms' view adds the clinicians' names.
     """
     span = slots.day_spans(day, day, tz)[0]
     by_room = by == "room"
-    sessions, areas = _card_rows(
-        Session.objects.filter(starts_at__gte=span.start, starts_at__lt=span.end),
-        *(CLINICIAN_VALUES if by_room else ()),
-    )
+    sessions, areas = _card_rows(_BETWEEN, span.start, span.end)
     grid = _grid(day, tz, *_hours(*_opening(day), sessions, tz))
     if by_room:
         columns = {
@@ -390,7 +414,7 @@ def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> Day
                 Q(is_active=True) | Q(pk__in={s.room_id for s in sessions})
             )
         }
-        names = _clinician_names(sessions)
+        names = _clinician_names({s.clinician_id for s in sessions})
     else:
         columns = {
             c.pk: Column(c.pk, str(c), c.specialty)
@@ -414,7 +438,7 @@ def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> Day
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
-                place=names.get(session.clinician_id, "") if by_room else session.room__name,
+                place=names.get(session.clinician_id, "") if by_room else session.room,
             )
         )
     return DaySchedule(day, by, list(columns.values()), grid, _closures(day, day), len(sessions))
@@ -439,14 +463,10 @@ class WeekSchedule:
 def week_schedule(
     clinician: Clinician, monday: date, tz: ZoneInfo, *, cream_minutes: int
 ) -> WeekSchedule:
-    """One clinician's week, a column per day, on the same grid. Four queries."""
+    """One clinician's week, a column per day, on the same grid. Three queries."""
     sunday = monday + timedelta(days=6)
     week = slots.day_spans(monday, sunday, tz)[0]
-    sessions, areas = _card_rows(
-        Session.objects.filter(
-            clinician=clinician, starts_at__gte=week.start, starts_at__lt=week.end
-        )
-    )
+    sessions, areas = _card_rows(_CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
     hours = list(OpeningHours.objects.values_list("opens", "closes"))
     opens = min((o for o, _ in hours), default=DEFAULT_DAY[0])
     closes = max((c for _, c in hours), default=DEFAULT_DAY[1])
@@ -473,7 +493,7 @@ def week_schedule(
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
-                place=session.room__name,
+                place=session.room,
             )
             for session in by_day.get(day, ())
         ]

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from clinic.models import ClinicSettings, Closure
 from plans.models import Session
-from tests.pages.data import clinic_day
+from tests import factories
+from tests.pages.data import book, clinic_day
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,21 @@ def test_a_booking_shows_patient_protocol_number_areas_and_arrival(client, recep
     arrival = session.starts_at.astimezone(ClinicSettings.load().tz) - timedelta(minutes=cream)
     assert f"Arrive {arrival:%H:%M}" in page
     assert "anaesthetic" not in page.lower()  # the reason is medical: only the time shows
+
+
+def test_a_plans_areas_show_in_order_on_each_of_its_cards(client, receptionist, today):
+    first = clinic_day(today, per_clinician=1)[0]
+    plan = first.plan
+    plan.areas.set([factories.make_area(name) for name in ("Neck", "Décolleté", "Face")])
+    later = first.starts_at + timedelta(hours=3)
+    book(plan.sessions.get(number=2), later, first.clinician, first.room)
+    bare = factories.make_plan(protocol=plan.protocol, clinician=first.clinician, start_date=today)
+    bare.areas.clear()
+    book(bare.sessions.get(number=1), later + timedelta(hours=1), first.clinician, first.room)
+    client.force_login(receptionist)
+    page = client.get(reverse("schedule_day", args=[today])).content.decode()
+    assert page.count(f"Décolleté, Face, Neck · {first.room.name}</span>") == 2
+    assert f'<span class="booking-meta">{first.room.name}</span>' in page  # no areas
 
 
 def test_receptionist_marks_an_arrival_in_place(client, receptionist, today):

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 SIZES = (2, 12)
 
-# Every page first reads the session, the user, the clinic settings and the two sets of
-# permissions (5 queries); the rest are the page's own, planned in its view.
+# Every page first reads the session, the user, the clinic settings and the permissions
+# (4 queries); the rest are the page's own, planned in its view.
 RECALL_QUERIES = 10
 SEARCH_QUERIES = 7
 PATIENT_QUERIES = 13

@@ -1,0 +1,42 @@
+"""The permissions backend answers what Django's model backend answers, in one query."""
+
+import pytest
+from django.contrib.auth import backends, get_user_model
+from django.contrib.auth.models import Permission
+
+from clinic import auth, roles
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    """The user as the next request loads it, with no permissions cached."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_own_and_group_permissions_in_one_query(django_assert_num_queries):
+    user = factories.make_user(roles.RECEPTIONIST)
+    user.user_permissions.add(Permission.objects.get(codename="add_room"))
+    expected = backends.ModelBackend().get_all_permissions(fresh(user))
+    user = fresh(user)
+    with django_assert_num_queries(1):
+        assert auth.ModelBackend().get_all_permissions(user) == expected
+        assert user.has_perm("clinic.add_room") and user.has_perm("plans.view_session")
+    assert "clinic.add_room" in expected and "patients.view_screening" not in expected
+
+
+def test_a_withdrawn_permission_counts_from_the_next_request():
+    user = factories.make_user(roles.RECEPTIONIST)
+    assert fresh(user).has_perm("plans.view_session")
+    user.groups.clear()
+    assert not fresh(user).has_perm("plans.view_session")
+
+
+def test_superusers_hold_every_permission_and_inactive_users_none():
+    boss = get_user_model().objects.create_superuser("boss", password=factories.PASSWORD)
+    assert auth.ModelBackend().get_all_permissions(fresh(boss)) == {
+        f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.all()
+    }
+    gone = factories.make_user(roles.CLINICIAN, is_active=False)
+    assert auth.ModelBackend().get_all_permissions(fresh(gone)) == set()
