@@ -176,7 +176,8 @@ def main() -> None:
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
 
-            cProfile.runctx("client.get(url)", globals(), locals(), sort="tottime")
+            order = os.environ.get("BENCH_PROFILE_SORT", "tottime")
+            cProfile.runctx("client.get(url)", globals(), locals(), sort=order)
         timings = []
         for _ in range(RUNS):
             began = clock.perf_counter()

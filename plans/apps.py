@@ -6,6 +6,7 @@ class PlansConfig(AppConfig):
     verbose_name = "Treatment plans"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from clinic.models import (
@@ -19,7 +20,7 @@ class PlansConfig(AppConfig):
             WorkingHours,
         )
         from plans import booking
-        from plans.calendar import calendar_changed
+        from plans.calendar import calendar_changed, user_saved
 
         # However a closure or time off is entered, the bookings it hits are flagged.
         post_save.connect(
@@ -49,3 +50,4 @@ class PlansConfig(AppConfig):
                 calendar_changed, sender=through, dispatch_uid=f"calendar_{through.__name__}"
             )
         post_delete.connect(calendar_changed, sender=Method, dispatch_uid="calendar_Method")
+        post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="calendar_User")

@@ -2,9 +2,10 @@
 
 Opening hours, closures, who works when and performs which method, time off, and which
 rooms hold which equipment change a few times a month; every slot search and booking
-needs them. Reading them costs six queries, and laying them out on days costs more than
-the search itself, so each process keeps one copy, with each day's free hours worked
-out once.
+needs them, and every opening of the schedule needs the hours, the closures and the
+names of its columns (the active clinicians and rooms). Reading them costs seven queries,
+and laying them out on days costs more than the search itself, so each process keeps one
+copy, with each day's free hours worked out once.
 
 The copy belongs to a token, `ClinicSettings.calendar_token`, which every change to those
 rows replaces (the signals connected in `plans.apps`), in the same transaction as the
@@ -19,7 +20,8 @@ import uuid
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from clinic.models import (
@@ -51,15 +53,45 @@ class Performer:
     longest_away: timedelta = timedelta(0)
 
 
+class Closed(NamedTuple):
+    """A closure, as the schedule's banner names it."""
+
+    first_day: date
+    last_day: date
+    name: str
+
+
+class Listed(NamedTuple):
+    """An active clinician or room, as the schedule heads its column."""
+
+    pk: int
+    name: str
+    detail: str  # a clinician's specialty
+    order: tuple  # where it comes in the schedule: by last and first name, or room name
+
+
 @dataclass
 class ClinicCalendar:
     token: uuid.UUID
     opening: tuple[slots.WeeklyHours, ...]
-    closures: tuple[tuple[date, date], ...]
+    closures: tuple[Closed, ...]  # by first day
     performers: dict[int, Performer]
     rooms: tuple[tuple[int, frozenset[int]], ...]  # active rooms by name, with equipment
     required: dict[int, frozenset[int]]  # method -> the equipment its room needs
+    clinicians: tuple[Listed, ...] = ()  # the active ones, in the schedule's order
+    room_list: tuple[Listed, ...] = ()  # the active rooms, by name
     _memo: dict = field(default_factory=dict, repr=False)
+
+    def closed_between(self, first: date, last: date) -> list[Closed]:
+        return [c for c in self.closures if c.first_day <= last and c.last_day >= first]
+
+    def opening_on(self, weekday: int | None = None) -> tuple[time, time] | None:
+        """The earliest opening and latest closing of a weekday (of any day if None), or
+        None when the clinic keeps no hours then."""
+        hours = [h for h in self.opening if weekday is None or h.weekday == weekday]
+        if not hours:
+            return None
+        return min(h.opens for h in hours), max(h.closes for h in hours)
 
     def clinician_ids(self, method_id: int) -> list[int]:
         return [pk for pk, p in self.performers.items() if method_id in p.methods]
@@ -73,12 +105,7 @@ class ClinicCalendar:
         key = (None, day, tz.key)
         spans = self._memo.get(key)
         if spans is None:
-            closed = [
-                span
-                for first, last in self.closures
-                if first <= day <= last
-                for span in slots.day_spans(day, day, tz)
-            ]
+            closed = slots.day_spans(day, day, tz) if self.closed_between(day, day) else []
             spans = slots.available_spans(self.opening, closed, day, day, tz)
             self._remember(key, spans)
         return spans
@@ -128,7 +155,7 @@ def clinic_calendar(clinic: ClinicSettings) -> ClinicCalendar:
 
 
 def _read(token: uuid.UUID) -> ClinicCalendar:
-    """Six small queries; the token was read before them, so the rows are at least as new
+    """Seven small queries; the token was read before them, so the rows are at least as new
     as the token says."""
     methods: dict[int, set[int]] = defaultdict(set)
     for clinician_id, method_id in Clinician.methods.through.objects.filter(
@@ -169,22 +196,45 @@ def _read(token: uuid.UUID) -> ClinicCalendar:
         "method_id", "equipment_id"
     ):
         required[method_id].add(equipment_id)
+    rooms = list(Room.objects.filter(is_active=True).order_by("name").values_list("pk", "name"))
     return ClinicCalendar(
         token=token,
         opening=tuple(
             slots.WeeklyHours(*row)
             for row in OpeningHours.objects.order_by().values_list("weekday", "opens", "closes")
         ),
-        closures=tuple(Closure.objects.order_by("first_day").values_list("first_day", "last_day")),
-        performers=performers,
-        rooms=tuple(
-            (pk, frozenset(equipment.get(pk, ())))
-            for pk in Room.objects.filter(is_active=True)
-            .order_by("name")
-            .values_list("pk", flat=True)
+        closures=tuple(
+            Closed(*row)
+            for row in Closure.objects.order_by("first_day").values_list(
+                "first_day", "last_day", "name"
+            )
         ),
+        performers=performers,
+        rooms=tuple((pk, frozenset(equipment.get(pk, ()))) for pk, _ in rooms),
         required={pk: frozenset(ids) for pk, ids in required.items()},
+        clinicians=listed_clinicians(Clinician.objects.filter(is_active=True)),
+        room_list=tuple(listed_room(pk, name) for pk, name in rooms),
     )
+
+
+def listed_clinicians(clinicians) -> tuple[Listed, ...]:
+    """`clinicians` (a queryset) as the schedule heads their columns, in its order."""
+    listed = (
+        Listed(c.pk, str(c), c.specialty, (c.user.last_name, c.user.first_name, c.pk))
+        for c in clinicians.select_related("user")
+    )
+    return tuple(sorted(listed, key=lambda item: item.order))
+
+
+def listed_room(pk: int, name: str) -> Listed:
+    return Listed(pk, name, "", (name, pk))
+
+
+def user_saved(*, update_fields=None, **_) -> None:
+    """A clinician's name lives on their user: renew the calendar when a user is saved,
+    but not for the last-login stamp each sign-in writes."""
+    if update_fields is None or set(update_fields) != {"last_login"}:
+        calendar_changed()
 
 
 def calendar_changed(*, action: str = "post_", **_) -> None:

@@ -17,18 +17,20 @@ positions are classes defined in `static/clinic/grid.css`).
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from html import escape
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from clinic.models import Clinician, Closure, OpeningHours, Room
+from clinic.models import Clinician, Room
 from patients.models import Patient, Screening
 from plans import slots
+from plans.calendar import ClinicCalendar, Closed, Listed, listed_clinicians, listed_room
 from plans.models import Session, TreatmentPlan
 
 ROW_MINUTES = 5
@@ -70,6 +72,8 @@ class CardRow(NamedTuple):
     room: str | None
     wants_cream: bool
     of: int  # the plan's last session number: the `M` of "session N of M"
+    starts: datetime  # `starts_at` and `ends_at` on the clinic's clock
+    ends: datetime
 
 
 # The day's cards in one statement, written out rather than built by the ORM: building it
@@ -113,9 +117,10 @@ _ONE_SESSION = "s.id = %s"
 _CLINICIAN_BETWEEN = f"s.clinician_id = %s AND {_BETWEEN}"
 
 
-def _card_rows(where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
+def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
     """The sessions a schedule shows (`where` one of the conditions above), in order, and
-    the areas of their plans (plan id -> "Face, Neck"). One query."""
+    the areas of their plans (plan id -> "Face, Neck"). One query. Times are read on the
+    clinic's clock (`tz`) once here."""
     ops, zone = connection.ops, connection.timezone
     params = [ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
     with connection.cursor() as cursor:
@@ -129,15 +134,18 @@ def _card_rows(where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
             continue
         if values[0] != last_pk:
             last_pk = values[0]
+            starts_at, ends_at = _aware(values[3], zone), _aware(values[4], zone)
             row = CardRow(
                 values[0],
                 values[1],
                 bool(values[2]),
-                _aware(values[3], zone),
-                _aware(values[4], zone),
+                starts_at,
+                ends_at,
                 *values[5:13],
                 bool(values[13]),
                 values[14],
+                starts_at.astimezone(tz),
+                ends_at.astimezone(tz),
             )
             rows.append(row)
             # A plan's second session of the day finds its areas listed already.
@@ -157,12 +165,15 @@ def _patient_name(row: CardRow) -> str:
     return f"{row.patient_last_name.upper()} {row.patient_first_name}"
 
 
-def _clinician_names(ids) -> dict[int, str]:
-    """Clinician id -> name, for the rooms' view, where the clinicians are not the columns."""
-    ids = {pk for pk in ids if pk is not None}
-    if not ids:
-        return {}
-    return {c.pk: str(c) for c in Clinician.objects.filter(pk__in=ids).select_related("user")}
+def _clinician_names(ids, standing: ClinicCalendar) -> dict[int, str]:
+    """Clinician id -> name, for the rooms' view, where the clinicians are not the columns.
+    A query only for a clinician no longer active."""
+    names = {c.pk: c.name for c in standing.clinicians}
+    missing = {pk for pk in ids if pk is not None and pk not in names}
+    if missing:
+        former = listed_clinicians(Clinician.objects.filter(pk__in=missing))
+        names.update((c.pk, c.name) for c in former)
+    return names
 
 
 @dataclass(slots=True)
@@ -196,6 +207,11 @@ class Booking:
         return _card_html(self)
 
 
+# A day repeats its protocols, areas, rooms and statuses on card after card: each is
+# escaped once per process.
+_escape = lru_cache(maxsize=4096)(escape)
+
+
 def _card_html(b: Booking) -> SafeString:
     """The card (without its grid cell): every string from the database is escaped.
 
@@ -204,8 +220,8 @@ def _card_html(b: Booking) -> SafeString:
     offers the same actions.
     """
     url = escape(b.url)
-    status = escape(b.status)
-    meta = escape(f"{b.number_label} · {b.protocol}")
+    status = _escape(b.status)
+    meta = f"{_escape(b.number_label)} · {_escape(b.protocol)}"
     if b.arrival:
         meta = f'<span class="booking-arrival">Arrive {b.arrival}</span> · {meta}'
     parts = [
@@ -224,8 +240,8 @@ def _card_html(b: Booking) -> SafeString:
         f'</div><a class="booking-patient" href="{url}">{escape(b.patient)}</a>'
         f'<div class="booking-meta">{meta}</div>'
         f'<div class="booking-line"><span class="booking-meta">'
-        f"{escape(' · '.join(filter(None, (b.areas, b.place))))}</span>"
-        f'<span class="badge text-bg-light border">{escape(b.status_label)}</span></div>'
+        f"{_escape(' · '.join(filter(None, (b.areas, b.place))))}</span>"
+        f'<span class="badge text-bg-light border">{_escape(b.status_label)}</span></div>'
     )
     if b.needs_rebooking:
         parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
@@ -250,8 +266,8 @@ def to_booking(
     """A card from one of `_card_rows`'s rows. `url_pattern` is the session page's address
     for pk 0 and `actions_prefix` the action menu's address without the pk: no `reverse`
     per card."""
-    starts = row.starts_at.astimezone(tz)
-    ends = row.ends_at.astimezone(tz)
+    starts = row.starts.astimezone(tz)  # free unless `tz` is not the rows' zone
+    ends = row.ends.astimezone(tz)
     status = row.status
     arrival = ""
     if row.wants_cream and status in LIVE:
@@ -302,14 +318,17 @@ def _actions_prefix(day: date) -> str:
     return f"{reverse('schedule_day', args=[day])}?actions="
 
 
-def schedule_card(pk: int, tz: ZoneInfo, *, cream_minutes: int, by_room: bool) -> Booking:
-    """One card, as the day shows it, for the answer to an action. One query, two on the
-    rooms' view (the clinician's name)."""
-    rows, areas = _card_rows(_ONE_SESSION, pk)
+def schedule_card(
+    pk: int, tz: ZoneInfo, *, cream_minutes: int, by_room: bool, standing: ClinicCalendar
+) -> Booking:
+    """One card, as the day shows it, for the answer to an action. One query."""
+    rows, areas = _card_rows(tz, _ONE_SESSION, pk)
     if not rows:
         raise Session.DoesNotExist(pk)
     row = rows[0]
-    place = _clinician_names([row.clinician_id]).get(row.clinician_id, "") if by_room else row.room
+    place = row.room
+    if by_room:
+        place = _clinician_names([row.clinician_id], standing).get(row.clinician_id, "")
     return to_booking(
         row,
         tz,
@@ -360,7 +379,7 @@ def _hours(opens: time, closes: time, sessions, tz: ZoneInfo) -> tuple[int, int]
     """The first and last hour of the grid: opening hours, widened to hold every booking."""
     first, last = opens.hour, closes.hour + bool(closes.minute)
     for session in sessions:
-        starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
+        starts, ends = session.starts.astimezone(tz), session.ends.astimezone(tz)
         first = min(first, starts.hour)
         last = max(last, ends.hour + bool(ends.minute) if ends.date() == starts.date() else 24)
     return first, min(max(last, first + 1), 24)
@@ -382,46 +401,47 @@ class DaySchedule:
     by: str
     columns: list[Column]
     grid: Grid
-    closures: list[Closure]
+    closures: list[Closed]
     count: int
 
 
-def _opening(day: date) -> tuple[time, time]:
-    hours = list(OpeningHours.objects.filter(weekday=day.weekday()).values_list("opens", "closes"))
-    if not hours:
-        return DEFAULT_DAY
-    return min(opens for opens, _ in hours), max(closes for _, closes in hours)
+def _columns(listed: tuple[Listed, ...], keys: set[int | None], read_missing) -> dict[int, Column]:
+    """A column for each active clinician or room (`listed`), and for any other one with a
+    booking that day (`keys`), which `read_missing` reads by ids: one query then."""
+    missing = {key for key in keys if key is not None} - {item.pk for item in listed}
+    if missing:
+        listed = sorted((*listed, *read_missing(missing)), key=lambda item: item.order)
+    return {item.pk: Column(item.pk, item.name, item.detail) for item in listed}
 
 
-def _closures(first: date, last: date) -> list[Closure]:
-    return list(Closure.objects.filter(first_day__lte=last, last_day__gte=first))
+def _rooms_listed(ids) -> list[Listed]:
+    rows = Room.objects.filter(pk__in=ids).values_list("pk", "name")
+    return [listed_room(pk, name) for pk, name in rows]
 
 
-def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> DaySchedule:
+def day_schedule(
+    day: date, tz: ZoneInfo, *, by: str, cream_minutes: int, standing: ClinicCalendar
+) -> DaySchedule:
     """The day's bookings in one column per clinician (or per room).
 
-    Four queries: the bookings with their areas, the opening hours, the columns
-    (clinicians or rooms), the closures; the rooms' view adds the clinicians' names.
+    One query, the bookings with their areas: the hours, the closures and the columns come
+    from the standing calendar. A clinician or room no longer active but booked that day
+    costs one more.
     """
     span = slots.day_spans(day, day, tz)[0]
     by_room = by == "room"
-    sessions, areas = _card_rows(_BETWEEN, span.start, span.end)
-    grid = _grid(day, tz, *_hours(*_opening(day), sessions, tz))
+    sessions, areas = _card_rows(tz, _BETWEEN, span.start, span.end)
+    opens, closes = standing.opening_on(day.weekday()) or DEFAULT_DAY
+    grid = _grid(day, tz, *_hours(opens, closes, sessions, tz))
     if by_room:
-        columns = {
-            room.pk: Column(room.pk, room.name)
-            for room in Room.objects.filter(
-                Q(is_active=True) | Q(pk__in={s.room_id for s in sessions})
-            )
-        }
-        names = _clinician_names({s.clinician_id for s in sessions})
+        columns = _columns(standing.room_list, {s.room_id for s in sessions}, _rooms_listed)
+        names = _clinician_names({s.clinician_id for s in sessions}, standing)
     else:
-        columns = {
-            c.pk: Column(c.pk, str(c), c.specialty)
-            for c in Clinician.objects.filter(
-                Q(is_active=True) | Q(pk__in={s.clinician_id for s in sessions})
-            ).select_related("user")
-        }
+        columns = _columns(
+            standing.clinicians,
+            {s.clinician_id for s in sessions},
+            lambda ids: listed_clinicians(Clinician.objects.filter(pk__in=ids)),
+        )
     url_pattern, actions_prefix = _session_url(), _actions_prefix(day)
     for session in sessions:
         key = session.room_id if by_room else session.clinician_id
@@ -441,14 +461,16 @@ def day_schedule(day: date, tz: ZoneInfo, *, by: str, cream_minutes: int) -> Day
                 place=names.get(session.clinician_id, "") if by_room else session.room,
             )
         )
-    return DaySchedule(day, by, list(columns.values()), grid, _closures(day, day), len(sessions))
+    return DaySchedule(
+        day, by, list(columns.values()), grid, standing.closed_between(day, day), len(sessions)
+    )
 
 
 @dataclass
 class WeekDay:
     day: date
     column: Column
-    closures: list[Closure]
+    closures: list[Closed]
 
 
 @dataclass
@@ -461,21 +483,24 @@ class WeekSchedule:
 
 
 def week_schedule(
-    clinician: Clinician, monday: date, tz: ZoneInfo, *, cream_minutes: int
+    clinician: Clinician,
+    monday: date,
+    tz: ZoneInfo,
+    *,
+    cream_minutes: int,
+    standing: ClinicCalendar,
 ) -> WeekSchedule:
-    """One clinician's week, a column per day, on the same grid. Three queries."""
+    """One clinician's week, a column per day, on the same grid. One query: the hours
+    and closures come from the standing calendar."""
     sunday = monday + timedelta(days=6)
     week = slots.day_spans(monday, sunday, tz)[0]
-    sessions, areas = _card_rows(_CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
-    hours = list(OpeningHours.objects.values_list("opens", "closes"))
-    opens = min((o for o, _ in hours), default=DEFAULT_DAY[0])
-    closes = max((c for _, c in hours), default=DEFAULT_DAY[1])
+    sessions, areas = _card_rows(tz, _CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
     # Every day shares the hours of the week's widest day, so the rows line up.
-    first_hour, last_hour = _hours(opens, closes, sessions, tz)
+    first_hour, last_hour = _hours(*(standing.opening_on() or DEFAULT_DAY), sessions, tz)
     by_day: dict[date, list] = defaultdict(list)
     for session in sessions:
-        by_day[session.starts_at.astimezone(tz).date()].append(session)
-    closures = _closures(monday, sunday)
+        by_day[session.starts.date()].append(session)
+    closures = standing.closed_between(monday, sunday)
     url_pattern = _session_url()
     days = []
     for offset in range(7):

@@ -24,6 +24,7 @@ from clinic import access
 from clinic.forms import add_service_errors
 from clinic.models import Clinician, Room, Weekday
 from plans import booking, engine, selectors, services
+from plans.calendar import clinic_calendar
 from plans.forms import CancelForm, DoneForm, OverrideForm, PlanForm, PreviewForm, SlotForm
 from plans.models import Session
 from plans.slots import Slot
@@ -58,6 +59,7 @@ def _card(request: HttpRequest, session: Session, error: str = "") -> HttpRespon
         timezone.get_current_timezone(),
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
         by_room="by=room" in request.POST.get("next", ""),
+        standing=clinic_calendar(request.clinic),
     )
     card.error = error
     return render(request, CARD, {"b": card})
@@ -123,6 +125,7 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
         timezone.get_current_timezone(),
         by=by,
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
+        standing=clinic_calendar(request.clinic),
     )
     # The cards print no role-dependent markup: their action menus come from
     # _schedule_actions when opened.
@@ -179,11 +182,13 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
         return redirect("schedule_week", clinician_id=first.pk, day=day)
     clinician = get_object_or_404(Clinician.objects.select_related("user"), pk=clinician_id)
     monday = day - timedelta(days=day.weekday())
+    standing = clinic_calendar(request.clinic)
     week = selectors.week_schedule(
         clinician,
         monday,
         timezone.get_current_timezone(),
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
+        standing=standing,
     )
     return render(
         request,
@@ -192,7 +197,7 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
             "week": week,
             **_card_context(request, request.get_full_path()),
             "nav": "week",
-            "clinicians": Clinician.objects.filter(is_active=True).select_related("user"),
+            "clinicians": standing.clinicians,
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
             "today": request.clinic.today(),

@@ -141,3 +141,13 @@ def test_each_day_is_laid_out_once(clinic, dr_martin):
     assert standing.works_on(dr_martin.pk, MONDAY, tz)[0].start == datetime.combine(
         MONDAY, time(9), tzinfo=PARIS
     )
+
+
+def test_a_user_saved_renews_the_calendar_but_a_sign_in_does_not(client, dr_martin):
+    token = ClinicSettings.load().calendar_token
+    client.force_login(dr_martin.user)  # stamps last_login only
+    assert ClinicSettings.load().calendar_token == token
+    dr_martin.user.first_name = "Anne"
+    dr_martin.user.save()
+    assert ClinicSettings.load().calendar_token != token
+    assert "Dr Anne" in [c.name for c in clinic_calendar(ClinicSettings.load()).clinicians][0]
