@@ -3,11 +3,11 @@
 Each selector runs a fixed number of queries whatever the number of bookings (the page
 tests count them). The schedule is the busiest page of the clinic (160 bookings on a busy
 day, opened all day long at the desk), so it is read as plain values in one statement
-written out in SQL (`_CARD_SQL`), never as model instances, and each booking becomes a
-small view object whose card markup is built here once, in Python: Django's template
-engine costs about as much per printed variable as a card costs whole this way, and a
-busy day prints thousands of them. Templates print a column's cards in one go; the card
-markup lives in one place, `_card_html`.
+written out in SQL (`_CARD_SQL`), never as model instances, and each booking's card
+markup is built here once, in Python, straight from its row: Django's template engine
+costs about as much per printed variable as a card costs whole this way, and a busy day
+prints thousands of them. Templates print a column's cards in one go; the card markup
+lives in one place, `to_card`.
 
 The grid: a day is cut into rows of `ROW_MINUTES`; a booking's CSS classes `r-N` and
 `s-N` place it at row N and make it span N rows (the CSP forbids inline styles, so the
@@ -177,34 +177,13 @@ def _clinician_names(ids, standing: ClinicCalendar) -> dict[int, str]:
 
 
 @dataclass(slots=True)
-class Booking:
-    """One session as a schedule card shows it: strings worked out once, and `html`."""
+class Card:
+    """One session as a schedule shows it: where it sits on the grid, and its markup."""
 
     pk: int
-    status: str
-    status_label: str
-    patient: str
-    protocol: str
-    place: str  # the room on the clinicians' view, the clinician on the rooms' view
-    time: str
-    arrival: str
-    number_label: str
-    areas: str
-    url: str  # the session's page; its actions are `url` + "act/", "done/", ...
-    actions_url: str  # GET: the card's action menu, loaded when it is opened
-    needs_rebooking: bool
-    row: int
+    row: int  # the grid row it starts on and the rows it spans
     span: int
-    column_key: int
-    error: str = ""  # what the service refused, shown on the card answered to htmx
-
-    @property
-    def live(self) -> bool:
-        return self.status in LIVE
-
-    @property
-    def html(self) -> SafeString:
-        return _card_html(self)
+    html: SafeString  # the card without its grid cell
 
 
 # A day repeats its protocols, areas, rooms and statuses on card after card: each is
@@ -212,91 +191,71 @@ class Booking:
 _escape = lru_cache(maxsize=4096)(escape)
 
 
-def _card_html(b: Booking) -> SafeString:
-    """The card (without its grid cell): every string from the database is escaped.
-
-    Its actions are not printed: `actions_url` answers them when the menu opens (one form
-    and CSRF token on the page instead of 160); without JavaScript the session's own page
-    offers the same actions.
-    """
-    url = escape(b.url)
-    status = _escape(b.status)
-    meta = f"{_escape(b.number_label)} · {_escape(b.protocol)}"
-    if b.arrival:
-        meta = f'<span class="booking-arrival">Arrive {b.arrival}</span> · {meta}'
-    parts = [
-        f'<div class="booking-body status-{status}'
-        f'{" needs-rebooking" if b.needs_rebooking else ""}" id="booking-{b.pk}">'
-        f'<div class="booking-line"><span class="booking-time">{b.time}</span>'
-    ]
-    if b.live:
-        parts.append(
-            f'<details class="booking-actions" hx-get="{escape(b.actions_url)}"'
-            ' hx-trigger="toggle once" hx-target="find .booking-menu">'
-            f'<summary>Actions</summary><div class="booking-menu"><a href="{url}">'
-            "Session page</a></div></details>"
-        )
-    parts.append(
-        f'</div><a class="booking-patient" href="{url}">{escape(b.patient)}</a>'
-        f'<div class="booking-meta">{meta}</div>'
-        f'<div class="booking-line"><span class="booking-meta">'
-        f"{_escape(' · '.join(filter(None, (b.areas, b.place))))}</span>"
-        f'<span class="badge text-bg-light border">{_escape(b.status_label)}</span></div>'
-    )
-    if b.needs_rebooking:
-        parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
-    if b.error:
-        parts.append(f'<div class="text-danger" role="alert">{escape(b.error)}</div>')
-    parts.append("</div>")
-    return SafeString("".join(parts))
-
-
-def to_booking(
+def to_card(
     row: CardRow,
     tz: ZoneInfo,
     *,
     grid_start: datetime | None,
     cream_minutes: int,
-    column_key: int,
     url_pattern: str,
     actions_prefix: str,
     areas: str,
     place: str,
-) -> Booking:
-    """A card from one of `_card_rows`'s rows. `url_pattern` is the session page's address
-    for pk 0 and `actions_prefix` the action menu's address without the pk: no `reverse`
-    per card."""
-    starts = row.starts.astimezone(tz)  # free unless `tz` is not the rows' zone
-    ends = row.ends.astimezone(tz)
-    status = row.status
-    arrival = ""
-    if row.wants_cream and status in LIVE:
-        arrival = _hh_mm(starts - timedelta(minutes=cream_minutes))
+    error: str = "",
+) -> Card:
+    """The card of one of `_card_rows`'s rows: every string from the database is escaped.
+
+    `url_pattern` is the session page's address for pk 0 and `actions_prefix` the action
+    menu's address without the pk: no `reverse` per card. `place` is the room on the
+    clinicians' view, the clinician on the rooms' view; `error` what a service refused,
+    shown on the card answered to htmx.
+
+    The actions are not printed: `actions_prefix` + pk answers them when the menu opens
+    (one form and CSRF token on the page instead of 160); without JavaScript the
+    session's own page offers the same actions. A busy day prints 160 cards, so the
+    markup is built here in one go, not field by field by the template engine.
+    """
+    pk, status = row.pk, row.status
+    starts, ends = row.starts.astimezone(tz), row.ends.astimezone(tz)  # free in `tz`
+    live = status in LIVE
     row_number = span = 1
     if grid_start is not None:
         offset = (row.starts_at - grid_start).total_seconds() // 60
         row_number = min(max(int(offset // ROW_MINUTES) + 1, 1), MAX_ROWS)
         length = (row.ends_at - row.starts_at).total_seconds() // 60
         span = min(max(int(length // ROW_MINUTES), 1), MAX_SPAN)
-    pk = row.pk
-    return Booking(
-        pk=pk,
-        status=status,
-        status_label=STATUS_LABELS.get(status, status),
-        patient=_patient_name(row),
-        protocol=row.protocol,
-        place=place or "",
-        time=f"{_hh_mm(starts)}–{_hh_mm(ends)}",
-        arrival=arrival,
-        number_label=f"session {row.number} of {row.of}",
-        areas=areas,
-        url=url_pattern.replace("/0/", f"/{pk}/", 1),
-        actions_url=f"{actions_prefix}{pk}",
-        needs_rebooking=row.needs_rebooking,
-        row=row_number,
-        span=span,
-        column_key=column_key,
+    url = _escape(url_pattern).replace("/0/", f"/{pk}/", 1)
+    meta = f"{_escape(f'session {row.number} of {row.of}')} · {_escape(row.protocol)}"
+    if row.wants_cream and live:
+        arrival = _hh_mm(starts - timedelta(minutes=cream_minutes))
+        meta = f'<span class="booking-arrival">Arrive {arrival}</span> · {meta}'
+    parts = [
+        f'<div class="booking-body status-{_escape(status)}'
+        f'{" needs-rebooking" if row.needs_rebooking else ""}" id="booking-{pk}">'
+        f'<div class="booking-line"><span class="booking-time">'
+        f"{_hh_mm(starts)}–{_hh_mm(ends)}</span>"
+    ]
+    if live:
+        parts.append(
+            f'<details class="booking-actions" hx-get="{_escape(actions_prefix)}{pk}"'
+            ' hx-trigger="toggle once" hx-target="find .booking-menu">'
+            f'<summary>Actions</summary><div class="booking-menu"><a href="{url}">'
+            "Session page</a></div></details>"
+        )
+    parts.append(
+        f'</div><a class="booking-patient" href="{url}">{escape(_patient_name(row))}</a>'
+        f'<div class="booking-meta">{meta}</div>'
+        f'<div class="booking-line"><span class="booking-meta">'
+        f"{_escape(' · '.join(filter(None, (areas, place))))}</span>"
+        f'<span class="badge text-bg-light border">'
+        f"{_escape(STATUS_LABELS.get(status, status))}</span></div>"
     )
+    if row.needs_rebooking:
+        parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
+    if error:
+        parts.append(f'<div class="text-danger" role="alert">{escape(error)}</div>')
+    parts.append("</div>")
+    return Card(pk, row_number, span, SafeString("".join(parts)))
 
 
 # Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
@@ -319,8 +278,14 @@ def _actions_prefix(day: date) -> str:
 
 
 def schedule_card(
-    pk: int, tz: ZoneInfo, *, cream_minutes: int, by_room: bool, standing: ClinicCalendar
-) -> Booking:
+    pk: int,
+    tz: ZoneInfo,
+    *,
+    cream_minutes: int,
+    by_room: bool,
+    standing: ClinicCalendar,
+    error: str = "",
+) -> Card:
     """One card, as the day shows it, for the answer to an action. One query."""
     rows, areas = _card_rows(tz, _ONE_SESSION, pk)
     if not rows:
@@ -329,35 +294,56 @@ def schedule_card(
     place = row.room
     if by_room:
         place = _clinician_names([row.clinician_id], standing).get(row.clinician_id, "")
-    return to_booking(
+    return to_card(
         row,
         tz,
         grid_start=None,
         cream_minutes=cream_minutes,
-        column_key=0,
         url_pattern=_session_url(),
-        actions_prefix=_actions_prefix(row.starts_at.astimezone(tz).date()),
+        actions_prefix=_actions_prefix(row.starts.date()),
         areas=areas.get(row.plan_id, ""),
         place=place,
+        error=error,
     )
 
 
 @dataclass
 class Column:
-    key: int
-    title: str
-    subtitle: str = ""
-    bookings: list[Booking] = field(default_factory=list)
+    """A clinician, a room or a day of a schedule, with its cards."""
 
-    @property
-    def cards(self) -> SafeString:
-        """Every card of the column in its grid cell, printed by the template at once."""
-        return SafeString(
-            "".join(
-                f'<article class="booking r-{b.row} s-{b.span}">{b.html}</article>'
-                for b in self.bookings
-            )
+    key: int
+    heading: str  # markup, escaped: the name (and specialty), or the day and its notes
+    closed: bool = False
+    bookings: list[Card] = field(default_factory=list)
+
+
+NO_BOOKINGS = '<p class="text-secondary small p-2 mb-0 r-1 s-6">No bookings.</p>'
+
+
+def _columns_html(columns: list[Column], *, rows: int, anchor: str, empty: str) -> SafeString:
+    """Every column in its section of the grid, each card in its cell, for the template to
+    print at once: the engine took longer over ten columns' dozen tags than over their 160
+    cards. `anchor` prefixes the heading ids, `empty` fills a column without cards."""
+    parts = []
+    for column in columns:
+        classes = "schedule-col"
+        if not column.bookings:
+            classes += " is-empty"
+        if column.closed:
+            classes += " closed-col"
+        parts.append(
+            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}">'
+            f'<h2 class="col-head" id="{anchor}-{column.key}">{column.heading}</h2>'
+            '<div class="slots">'
         )
+        parts.extend(
+            f'<article class="booking r-{card.row} s-{card.span}">{card.html}</article>'
+            for card in column.bookings
+        )
+        if not column.bookings:
+            parts.append(empty)
+        parts.append(f'<div class="filler r-{rows}"></div></div></section>')
+    return SafeString("".join(parts))
 
 
 @dataclass
@@ -373,6 +359,12 @@ class Grid:
     start: datetime
     rows: int
     hours: list[Hour]
+
+    @property
+    def hours_html(self) -> SafeString:
+        return SafeString(
+            "".join(f'<div class="hour r-{h.row} s-12">{h.label}</div>' for h in self.hours)
+        )
 
 
 def _hours(opens: time, closes: time, sessions, tz: ZoneInfo) -> tuple[int, int]:
@@ -404,6 +396,10 @@ class DaySchedule:
     closures: list[Closed]
     count: int
 
+    @property
+    def columns_html(self) -> SafeString:
+        return _columns_html(self.columns, rows=self.grid.rows, anchor="col", empty=NO_BOOKINGS)
+
 
 def _columns(listed: tuple[Listed, ...], keys: set[int | None], read_missing) -> dict[int, Column]:
     """A column for each active clinician or room (`listed`), and for any other one with a
@@ -411,7 +407,13 @@ def _columns(listed: tuple[Listed, ...], keys: set[int | None], read_missing) ->
     missing = {key for key in keys if key is not None} - {item.pk for item in listed}
     if missing:
         listed = sorted((*listed, *read_missing(missing)), key=lambda item: item.order)
-    return {item.pk: Column(item.pk, item.name, item.detail) for item in listed}
+    return {item.pk: Column(item.pk, _heading(item)) for item in listed}
+
+
+def _heading(item: Listed) -> str:
+    if item.detail:
+        return f"{escape(item.name)}<small>{escape(item.detail)}</small>"
+    return escape(item.name)
 
 
 def _rooms_listed(ids) -> list[Listed]:
@@ -449,21 +451,21 @@ def day_schedule(
         if column is None:
             continue
         column.bookings.append(
-            to_booking(
+            to_card(
                 session,
                 tz,
                 grid_start=grid.start,
                 cream_minutes=cream_minutes,
-                column_key=key,
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
                 place=names.get(session.clinician_id, "") if by_room else session.room,
             )
         )
-    return DaySchedule(
-        day, by, list(columns.values()), grid, standing.closed_between(day, day), len(sessions)
-    )
+    closures = standing.closed_between(day, day)
+    for column in columns.values():
+        column.closed = bool(closures)
+    return DaySchedule(day, by, list(columns.values()), grid, closures, len(sessions))
 
 
 @dataclass
@@ -481,6 +483,11 @@ class WeekSchedule:
     grid: Grid
     count: int
 
+    @property
+    def columns_html(self) -> SafeString:
+        columns = [week_day.column for week_day in self.days]
+        return _columns_html(columns, rows=self.grid.rows, anchor="day", empty="")
+
 
 def week_schedule(
     clinician: Clinician,
@@ -489,6 +496,7 @@ def week_schedule(
     *,
     cream_minutes: int,
     standing: ClinicCalendar,
+    today: date,
 ) -> WeekSchedule:
     """One clinician's week, a column per day, on the same grid. One query: the hours
     and closures come from the standing calendar."""
@@ -506,15 +514,19 @@ def week_schedule(
     for offset in range(7):
         day = monday + timedelta(days=offset)
         grid = _grid(day, tz, first_hour, last_hour)
-        column = Column(offset, f"{day:%a %d %b}")
+        closed = [c for c in closures if c.first_day <= day <= c.last_day]
+        heading = f'<a href="{escape(reverse("schedule_day", args=[day]))}">{day:%a %d %b}</a>'
+        heading += "".join(f"<small>Closed: {escape(c.name)}</small>" for c in closed)
+        if day == today:
+            heading += "<small>Today</small>"
+        column = Column(offset, heading, closed=bool(closed))
         actions_prefix = _actions_prefix(day)
         column.bookings = [
-            to_booking(
+            to_card(
                 session,
                 tz,
                 grid_start=grid.start,
                 cream_minutes=cream_minutes,
-                column_key=offset,
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
@@ -522,7 +534,7 @@ def week_schedule(
             )
             for session in by_day.get(day, ())
         ]
-        days.append(WeekDay(day, column, [c for c in closures if c.first_day <= day <= c.last_day]))
+        days.append(WeekDay(day, column, closed))
     return WeekSchedule(
         clinician, monday, days, _grid(monday, tz, first_hour, last_hour), len(sessions)
     )

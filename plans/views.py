@@ -60,8 +60,8 @@ def _card(request: HttpRequest, session: Session, error: str = "") -> HttpRespon
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
         by_room="by=room" in request.POST.get("next", ""),
         standing=clinic_calendar(request.clinic),
+        error=error,
     )
-    card.error = error
     return render(request, CARD, {"b": card})
 
 
@@ -189,6 +189,7 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
         timezone.get_current_timezone(),
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
         standing=standing,
+        today=request.clinic.today(),
     )
     return render(
         request,
