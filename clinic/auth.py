@@ -15,8 +15,15 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from clinic.rows import by_pk
+
 
 class ModelBackend(backends.ModelBackend):
+    def get_user(self, user_id):
+        # As Django's, with the user read by `by_pk`: every request reads them.
+        user = by_pk(get_user_model(), user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clinic.rows import by_pk
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
@@ -97,8 +99,11 @@ class ClinicSettings(models.Model):
 
     @classmethod
     def load(cls) -> "ClinicSettings":
-        """The clinic's settings (one query); created with defaults when missing."""
-        obj, _ = cls.objects.get_or_create(pk=1)
+        """The clinic's settings (one query, on every request); created with defaults when
+        missing."""
+        obj = by_pk(cls, 1)
+        if obj is None:
+            obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
     @property

@@ -40,3 +40,13 @@ def test_superusers_hold_every_permission_and_inactive_users_none():
     }
     gone = factories.make_user(roles.CLINICIAN, is_active=False)
     assert auth.ModelBackend().get_all_permissions(fresh(gone)) == set()
+
+
+def test_a_user_made_inactive_is_signed_out_at_the_next_request(client):
+    user = factories.make_user(roles.RECEPTIONIST)
+    client.force_login(user)
+    assert client.get("/schedule/").status_code == 200
+    user.is_active = False
+    user.save()
+    response = client.get("/schedule/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
