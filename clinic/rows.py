@@ -1,5 +1,5 @@
-"""One row by primary key, for the rows every request reads: the clinic's settings and the
-signed-in user.
+"""One row by primary key, for the rows every request reads: the session, the signed-in
+user and the clinic's settings.
 
 The ORM's `get(pk=...)` spends longer building its statement than the database spends
 answering it, on every request. `by_pk` runs a statement written once per model, through
