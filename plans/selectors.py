@@ -195,7 +195,7 @@ def to_card(
     row: CardRow,
     tz: ZoneInfo,
     *,
-    grid_start: datetime | None,
+    first_hour: int | None,
     cream_minutes: int,
     url_pattern: str,
     actions_prefix: str,
@@ -219,9 +219,11 @@ def to_card(
     starts, ends = row.starts.astimezone(tz), row.ends.astimezone(tz)  # free in `tz`
     live = status in LIVE
     row_number = span = 1
-    if grid_start is not None:
-        offset = (row.starts_at - grid_start).total_seconds() // 60
-        row_number = min(max(int(offset // ROW_MINUTES) + 1, 1), MAX_ROWS)
+    if first_hour is not None:
+        # Placed by the clock, as the hour marks are: on the day the clocks change, a
+        # session at 04:00 sits by the 04:00 mark. Its length is its real one.
+        offset = (starts.hour - first_hour) * 60 + starts.minute
+        row_number = min(max(offset // ROW_MINUTES + 1, 1), MAX_ROWS)
         length = (row.ends_at - row.starts_at).total_seconds() // 60
         span = min(max(int(length // ROW_MINUTES), 1), MAX_SPAN)
     url = _escape(url_pattern).replace("/0/", f"/{pk}/", 1)
@@ -297,7 +299,7 @@ def schedule_card(
     return to_card(
         row,
         tz,
-        grid_start=None,
+        first_hour=None,
         cream_minutes=cream_minutes,
         url_pattern=_session_url(),
         actions_prefix=_actions_prefix(row.starts.date()),
@@ -354,9 +356,10 @@ class Hour:
 
 @dataclass
 class Grid:
-    """The rows of a schedule: where it starts and the hour marks down its side."""
+    """The rows of a schedule, on the clinic's clock: the hour it starts at and the hour
+    marks down its side."""
 
-    start: datetime
+    first_hour: int
     rows: int
     hours: list[Hour]
 
@@ -377,14 +380,13 @@ def _hours(opens: time, closes: time, sessions, tz: ZoneInfo) -> tuple[int, int]
     return first, min(max(last, first + 1), 24)
 
 
-def _grid(day: date, tz: ZoneInfo, first_hour: int, last_hour: int) -> Grid:
-    start = slots.local_span(day, time(first_hour), time(23, 59), tz).start
+def _grid(first_hour: int, last_hour: int) -> Grid:
     per_hour = 60 // ROW_MINUTES
     hours = [
         Hour(f"{hour:02d}:00", (hour - first_hour) * per_hour + 1)
         for hour in range(first_hour, last_hour)
     ]
-    return Grid(start, (last_hour - first_hour) * per_hour, hours)
+    return Grid(first_hour, (last_hour - first_hour) * per_hour, hours)
 
 
 @dataclass
@@ -434,7 +436,7 @@ def day_schedule(
     by_room = by == "room"
     sessions, areas = _card_rows(tz, _BETWEEN, span.start, span.end)
     opens, closes = standing.opening_on(day.weekday()) or DEFAULT_DAY
-    grid = _grid(day, tz, *_hours(opens, closes, sessions, tz))
+    grid = _grid(*_hours(opens, closes, sessions, tz))
     if by_room:
         columns = _columns(standing.room_list, {s.room_id for s in sessions}, _rooms_listed)
         names = _clinician_names({s.clinician_id for s in sessions}, standing)
@@ -454,7 +456,7 @@ def day_schedule(
             to_card(
                 session,
                 tz,
-                grid_start=grid.start,
+                first_hour=grid.first_hour,
                 cream_minutes=cream_minutes,
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
@@ -504,7 +506,7 @@ def week_schedule(
     week = slots.day_spans(monday, sunday, tz)[0]
     sessions, areas = _card_rows(tz, _CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
     # Every day shares the hours of the week's widest day, so the rows line up.
-    first_hour, last_hour = _hours(*(standing.opening_on() or DEFAULT_DAY), sessions, tz)
+    grid = _grid(*_hours(*(standing.opening_on() or DEFAULT_DAY), sessions, tz))
     by_day: dict[date, list] = defaultdict(list)
     for session in sessions:
         by_day[session.starts.date()].append(session)
@@ -513,7 +515,6 @@ def week_schedule(
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        grid = _grid(day, tz, first_hour, last_hour)
         closed = [c for c in closures if c.first_day <= day <= c.last_day]
         heading = f'<a href="{escape(reverse("schedule_day", args=[day]))}">{day:%a %d %b}</a>'
         heading += "".join(f"<small>Closed: {escape(c.name)}</small>" for c in closed)
@@ -525,7 +526,7 @@ def week_schedule(
             to_card(
                 session,
                 tz,
-                grid_start=grid.start,
+                first_hour=grid.first_hour,
                 cream_minutes=cream_minutes,
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
@@ -535,9 +536,7 @@ def week_schedule(
             for session in by_day.get(day, ())
         ]
         days.append(WeekDay(day, column, closed))
-    return WeekSchedule(
-        clinician, monday, days, _grid(monday, tz, first_hour, last_hour), len(sessions)
-    )
+    return WeekSchedule(clinician, monday, days, grid, len(sessions))
 
 
 # --- the recall board -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Reception runs the day from the schedule: bookings in columns, arrivals, no-shows,
 cancellations in place, closed days flagged, and the same few queries however busy."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -235,3 +235,19 @@ def test_rooms_view_names_the_clinician_on_each_card(client, receptionist, today
     page = client.get(reverse("schedule_day", args=[today]) + "?by=room").content.decode()
     assert f'id="col-{session.room_id}">{session.room.name}' in page
     assert f"· {session.clinician}</span>" in page
+
+
+def test_on_the_day_the_clocks_go_forward_cards_sit_by_their_hour_marks(client, receptionist):
+    # Paris, 29 March 2026: 02:00 becomes 03:00. An early booking starts the grid at 01:00.
+    day = date(2026, 3, 29)
+    tz = ClinicSettings.load().tz
+    early, late = clinic_day(day, per_clinician=2)
+    book(early, datetime(2026, 3, 29, 1, 0, tzinfo=tz), early.clinician, early.room)
+    book(late, datetime(2026, 3, 29, 4, 0, tzinfo=tz), late.clinician, late.room)
+    client.force_login(receptionist)
+    page = client.get(reverse("schedule_day", args=[day])).content.decode()
+    assert '<div class="hour r-1 s-12">01:00</div>' in page
+    assert '<div class="hour r-37 s-12">04:00</div>' in page  # three marks of 12 rows later
+    cell = '<article class="booking r-37 s-9"><div class="booking-body status-booked"'
+    assert f'{cell} id="booking-{late.pk}"' in page
+    assert '<span class="booking-time">04:00–04:45</span>' in page
