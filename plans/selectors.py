@@ -193,7 +193,6 @@ _escape = lru_cache(maxsize=4096)(escape)
 
 def to_card(
     row: CardRow,
-    tz: ZoneInfo,
     *,
     first_hour: int | None,
     cream_minutes: int,
@@ -215,8 +214,7 @@ def to_card(
     session's own page offers the same actions. A busy day prints 160 cards, so the
     markup is built here in one go, not field by field by the template engine.
     """
-    pk, status = row.pk, row.status
-    starts, ends = row.starts.astimezone(tz), row.ends.astimezone(tz)  # free in `tz`
+    pk, status, starts, ends = row.pk, row.status, row.starts, row.ends
     live = status in LIVE
     row_number = span = 1
     if first_hour is not None:
@@ -298,7 +296,6 @@ def schedule_card(
         place = _clinician_names([row.clinician_id], standing).get(row.clinician_id, "")
     return to_card(
         row,
-        tz,
         first_hour=None,
         cream_minutes=cream_minutes,
         url_pattern=_session_url(),
@@ -370,11 +367,11 @@ class Grid:
         )
 
 
-def _hours(opens: time, closes: time, sessions, tz: ZoneInfo) -> tuple[int, int]:
+def _hours(opens: time, closes: time, sessions: list[CardRow]) -> tuple[int, int]:
     """The first and last hour of the grid: opening hours, widened to hold every booking."""
     first, last = opens.hour, closes.hour + bool(closes.minute)
     for session in sessions:
-        starts, ends = session.starts.astimezone(tz), session.ends.astimezone(tz)
+        starts, ends = session.starts, session.ends  # on the clinic's clock
         first = min(first, starts.hour)
         last = max(last, ends.hour + bool(ends.minute) if ends.date() == starts.date() else 24)
     return first, min(max(last, first + 1), 24)
@@ -436,7 +433,7 @@ def day_schedule(
     by_room = by == "room"
     sessions, areas = _card_rows(tz, _BETWEEN, span.start, span.end)
     opens, closes = standing.opening_on(day.weekday()) or DEFAULT_DAY
-    grid = _grid(*_hours(opens, closes, sessions, tz))
+    grid = _grid(*_hours(opens, closes, sessions))
     if by_room:
         columns = _columns(standing.room_list, {s.room_id for s in sessions}, _rooms_listed)
         names = _clinician_names({s.clinician_id for s in sessions}, standing)
@@ -455,7 +452,6 @@ def day_schedule(
         column.bookings.append(
             to_card(
                 session,
-                tz,
                 first_hour=grid.first_hour,
                 cream_minutes=cream_minutes,
                 url_pattern=url_pattern,
@@ -506,7 +502,7 @@ def week_schedule(
     week = slots.day_spans(monday, sunday, tz)[0]
     sessions, areas = _card_rows(tz, _CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
     # Every day shares the hours of the week's widest day, so the rows line up.
-    grid = _grid(*_hours(*(standing.opening_on() or DEFAULT_DAY), sessions, tz))
+    grid = _grid(*_hours(*(standing.opening_on() or DEFAULT_DAY), sessions))
     by_day: dict[date, list] = defaultdict(list)
     for session in sessions:
         by_day[session.starts.date()].append(session)
@@ -525,7 +521,6 @@ def week_schedule(
         column.bookings = [
             to_card(
                 session,
-                tz,
                 first_hour=grid.first_hour,
                 cream_minutes=cream_minutes,
                 url_pattern=url_pattern,
