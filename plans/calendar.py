@@ -67,7 +67,8 @@ class Listed(NamedTuple):
     pk: int
     name: str
     detail: str  # a clinician's specialty
-    order: tuple  # where it comes in the schedule: by last and first name, or room name
+    order: tuple  # where it comes in the schedule: by last and first name, or room name,
+    # whatever their case
 
 
 @dataclass
@@ -220,14 +221,19 @@ def _read(token: uuid.UUID) -> ClinicCalendar:
 def listed_clinicians(clinicians) -> tuple[Listed, ...]:
     """`clinicians` (a queryset) as the schedule heads their columns, in its order."""
     listed = (
-        Listed(c.pk, str(c), c.specialty, (c.user.last_name, c.user.first_name, c.pk))
+        Listed(
+            c.pk,
+            str(c),
+            c.specialty,
+            (c.user.last_name.casefold(), c.user.first_name.casefold(), c.pk),
+        )
         for c in clinicians.select_related("user")
     )
     return tuple(sorted(listed, key=lambda item: item.order))
 
 
 def listed_room(pk: int, name: str) -> Listed:
-    return Listed(pk, name, "", (name, pk))
+    return Listed(pk, name, "", (name.casefold(), pk))
 
 
 def user_saved(*, update_fields=None, **_) -> None:

@@ -251,3 +251,11 @@ def test_on_the_day_the_clocks_go_forward_cards_sit_by_their_hour_marks(client, 
     cell = '<article class="booking r-37 s-9"><div class="booking-body status-booked"'
     assert f'{cell} id="booking-{late.pk}"' in page
     assert '<span class="booking-time">04:00–04:45</span>' in page
+
+
+def test_columns_come_by_last_name_whatever_its_case(client, receptionist, today):
+    for last_name in ("Martin", "de Vries", "Aubert"):
+        factories.make_clinician(user=factories.make_user("Clinician", last_name=last_name))
+    client.force_login(receptionist)
+    page = client.get(reverse("schedule_day", args=[today])).content.decode()
+    assert page.index("Aubert") < page.index("de Vries") < page.index("Martin")
