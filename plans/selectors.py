@@ -16,7 +16,7 @@ positions are classes defined in `static/clinic/grid.css`).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from html import escape
 from typing import NamedTuple
@@ -87,9 +87,11 @@ class CardRow(NamedTuple):
 # - `of` is read off the unique (plan, number) index.
 # - The plan's areas come as one row per session and area, in the order the card prints
 #   them: a second query by plan ids cost more than the sessions themselves.
+# - The times come without their zone, as UTC on PostgreSQL (`_TIMES`): its zoned times
+#   go through a loader written in Python, for each of the day's 320 times.
 # - `{where}` is one of the constant conditions below, never text from a request.
 _CARD_SQL = """
-SELECT s.id, s.status, s.needs_rebooking, s.starts_at, s.ends_at, s.number, s.plan_id,
+SELECT s.id, s.status, s.needs_rebooking, {starts_at}, {ends_at}, s.number, s.plan_id,
        s.clinician_id, s.room_id,
        (SELECT p.last_name FROM patients_patient p WHERE p.id = s.patient_id),
        (SELECT p.first_name FROM patients_patient p WHERE p.id = s.patient_id),
@@ -115,16 +117,21 @@ SELECT s.id, s.status, s.needs_rebooking, s.starts_at, s.ends_at, s.number, s.pl
 _BETWEEN = "s.starts_at >= %s AND s.starts_at < %s"
 _ONE_SESSION = "s.id = %s"
 _CLINICIAN_BETWEEN = f"s.clinician_id = %s AND {_BETWEEN}"
+_TIMES = {"postgresql": ("s.starts_at AT TIME ZONE 'UTC'", "s.ends_at AT TIME ZONE 'UTC'")}
 
 
 def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
     """The sessions a schedule shows (`where` one of the conditions above), in order, and
     the areas of their plans (plan id -> "Face, Neck"). One query. Times are read on the
     clinic's clock (`tz`) once here."""
-    ops, zone = connection.ops, connection.timezone
+    ops = connection.ops
     params = [ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
+    times, zone = _TIMES.get(connection.vendor, ("s.starts_at", "s.ends_at")), UTC
+    if connection.vendor != "postgresql":
+        zone = connection.timezone  # SQLite keeps times without a zone, in the connection's
+    sql = _CARD_SQL.format(where=where, starts_at=times[0], ends_at=times[1])
     with connection.cursor() as cursor:
-        cursor.execute(_CARD_SQL.format(where=where), params)
+        cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rows: list[CardRow] = []
     areas: dict[int, list[str]] = {}
@@ -134,7 +141,8 @@ def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[i
             continue
         if values[0] != last_pk:
             last_pk = values[0]
-            starts_at, ends_at = _aware(values[3], zone), _aware(values[4], zone)
+            starts_at = values[3].replace(tzinfo=zone)
+            ends_at = values[4].replace(tzinfo=zone)
             row = CardRow(
                 values[0],
                 values[1],
@@ -153,11 +161,6 @@ def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[i
         if names is not None and values[15] is not None:
             names.append(values[15])
     return rows, {plan_id: ", ".join(names) for plan_id, names in areas.items() if names}
-
-
-def _aware(moment: datetime, zone) -> datetime:
-    # PostgreSQL answers aware datetimes; SQLite naive ones, in the connection's zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _patient_name(row: CardRow) -> str:
