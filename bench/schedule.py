@@ -6,6 +6,10 @@ DATABASE_URL names, whose test copy is created and dropped). Goal: median under 
 The last line reads exactly `schedule: X ms for N bookings, Q queries`.
 
     .venv/bin/python bench/schedule.py
+    BENCH_PROFILE=1 BENCH_PROFILE_SORT=cumulative .venv/bin/python bench/schedule.py
+
+BENCH_PROFILE prints a profile of one opening of the day first (sorted by own time
+unless BENCH_PROFILE_SORT names another cProfile order).
 """
 
 import os
