@@ -20,7 +20,8 @@ from clinic.rows import by_pk
 
 class ModelBackend(backends.ModelBackend):
     def get_user(self, user_id):
-        # As Django's, with the user read by `by_pk`: every request reads them.
+        # As Django's, with the user read by `by_pk`: every request reads them. (The
+        # async `aget_user` is Django's, reading the same row.)
         user = by_pk(get_user_model(), user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
@@ -43,7 +44,8 @@ def _permissions(user) -> set[str]:
 
 
 def _names():
-    """Quoted table and column names, from the models' own meta."""
+    """Quoted table and foreign key column names, from the models' own meta (the primary
+    keys, `id`, and `app_label` and `codename` are contrib's own)."""
     q = connection.ops.quote_name
     user_permission = get_user_model().user_permissions.through._meta
     user_group = get_user_model().groups.through._meta

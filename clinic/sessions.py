@@ -1,5 +1,6 @@
 """Django's database sessions, with the session row read by `clinic.rows.by_pk`: every
-signed-in request reads it. Expired sessions are refused as Django refuses them."""
+signed-in request reads it. Expired sessions are refused as Django refuses them. (The
+async path is Django's own.)"""
 
 from django.contrib.sessions.backends import db
 from django.utils import timezone

@@ -3,7 +3,7 @@
 Opening hours, closures, who works when and performs which method, time off, and which
 rooms hold which equipment change a few times a month; every slot search and booking
 needs them, and every opening of the schedule needs the hours, the closures and the
-names of its columns (the active clinicians and rooms). Reading them costs seven queries,
+names of its columns (the active clinicians and rooms). Reading them costs nine queries,
 and laying them out on days costs more than the search itself, so each process keeps one
 copy, with each day's free hours worked out once.
 
@@ -67,8 +67,7 @@ class Listed(NamedTuple):
     pk: int
     name: str
     detail: str  # a clinician's specialty
-    order: tuple  # where it comes in the schedule: by last and first name, or room name,
-    # whatever their case
+    order: tuple  # its place: by last and first name, or by room name, whatever the case
 
 
 @dataclass
@@ -80,7 +79,7 @@ class ClinicCalendar:
     rooms: tuple[tuple[int, frozenset[int]], ...]  # active rooms by name, with equipment
     required: dict[int, frozenset[int]]  # method -> the equipment its room needs
     clinicians: tuple[Listed, ...] = ()  # the active ones, in the schedule's order
-    room_list: tuple[Listed, ...] = ()  # the active rooms, by name
+    room_columns: tuple[Listed, ...] = ()  # the active rooms, by name
     _memo: dict = field(default_factory=dict, repr=False)
 
     def closed_between(self, first: date, last: date) -> list[Closed]:
@@ -156,7 +155,7 @@ def clinic_calendar(clinic: ClinicSettings) -> ClinicCalendar:
 
 
 def _read(token: uuid.UUID) -> ClinicCalendar:
-    """Seven small queries; the token was read before them, so the rows are at least as new
+    """Nine small queries; the token was read before them, so the rows are at least as new
     as the token says."""
     methods: dict[int, set[int]] = defaultdict(set)
     for clinician_id, method_id in Clinician.methods.through.objects.filter(
@@ -214,7 +213,7 @@ def _read(token: uuid.UUID) -> ClinicCalendar:
         rooms=tuple((pk, frozenset(equipment.get(pk, ()))) for pk, _ in rooms),
         required={pk: frozenset(ids) for pk, ids in required.items()},
         clinicians=listed_clinicians(Clinician.objects.filter(is_active=True)),
-        room_list=tuple(listed_room(pk, name) for pk, name in rooms),
+        room_columns=tuple(listed_room(pk, name) for pk, name in rooms),
     )
 
 
@@ -236,10 +235,12 @@ def listed_room(pk: int, name: str) -> Listed:
     return Listed(pk, name, "", (name.casefold(), pk))
 
 
-def user_saved(*, update_fields=None, **_) -> None:
+def user_saved(*, sender, update_fields=None, **_) -> None:
     """A clinician's name lives on their user: renew the calendar when a user is saved,
-    but not for the last-login stamp each sign-in writes."""
-    if update_fields is None or set(update_fields) != {"last_login"}:
+    but not when a save names only other fields (the last-login stamp of each sign-in, a
+    password rehashed)."""
+    names = {"first_name", "last_name", sender.USERNAME_FIELD}
+    if update_fields is None or names & set(update_fields):
         calendar_changed()
 
 

@@ -183,7 +183,6 @@ def _clinician_names(ids, standing: ClinicCalendar) -> dict[int, str]:
 class Card:
     """One session as a schedule shows it: where it sits on the grid, and its markup."""
 
-    pk: int
     row: int  # the grid row it starts on and the rows it spans
     span: int
     html: SafeString  # the card without its grid cell
@@ -222,7 +221,9 @@ def to_card(
     row_number = span = 1
     if first_hour is not None:
         # Placed by the clock, as the hour marks are: on the day the clocks change, a
-        # session at 04:00 sits by the 04:00 mark. Its length is its real one.
+        # session at 04:00 sits by the 04:00 mark. Its length is its real one, so a
+        # session across the change itself (at night, when the clinic is shut) is drawn
+        # an hour shorter or longer than its printed times.
         offset = (starts.hour - first_hour) * 60 + starts.minute
         row_number = min(max(offset // ROW_MINUTES + 1, 1), MAX_ROWS)
         length = (row.ends_at - row.starts_at).total_seconds() // 60
@@ -258,7 +259,7 @@ def to_card(
     if error:
         parts.append(f'<div class="text-danger" role="alert">{escape(error)}</div>')
     parts.append("</div>")
-    return Card(pk, row_number, span, SafeString("".join(parts)))
+    return Card(row_number, span, SafeString("".join(parts)))
 
 
 # Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
@@ -289,7 +290,8 @@ def schedule_card(
     standing: ClinicCalendar,
     error: str = "",
 ) -> Card:
-    """One card, as the day shows it, for the answer to an action. One query."""
+    """One card, as the day shows it, for the answer to an action. One query (two on the
+    rooms' view when its clinician is no longer active)."""
     rows, areas = _card_rows(tz, _ONE_SESSION, pk)
     if not rows:
         raise Session.DoesNotExist(pk)
@@ -429,8 +431,8 @@ def day_schedule(
     """The day's bookings in one column per clinician (or per room).
 
     One query, the bookings with their areas: the hours, the closures and the columns come
-    from the standing calendar. A clinician or room no longer active but booked that day
-    costs one more.
+    from the standing calendar. A clinician (or room) no longer active but booked that
+    day costs one more, to name its column or, on the rooms' view, its cards.
     """
     span = slots.day_spans(day, day, tz)[0]
     by_room = by == "room"
@@ -438,7 +440,7 @@ def day_schedule(
     opens, closes = standing.opening_on(day.weekday()) or DEFAULT_DAY
     grid = _grid(*_hours(opens, closes, sessions))
     if by_room:
-        columns = _columns(standing.room_list, {s.room_id for s in sessions}, _rooms_listed)
+        columns = _columns(standing.room_columns, {s.room_id for s in sessions}, _rooms_listed)
         names = _clinician_names({s.clinician_id for s in sessions}, standing)
     else:
         columns = _columns(
@@ -470,24 +472,16 @@ def day_schedule(
 
 
 @dataclass
-class WeekDay:
-    day: date
-    column: Column
-    closures: list[Closed]
-
-
-@dataclass
 class WeekSchedule:
     clinician: Clinician
     monday: date
-    days: list[WeekDay]
+    columns: list[Column]  # a day each, Monday first
     grid: Grid
     count: int
 
     @property
     def columns_html(self) -> SafeString:
-        columns = [week_day.column for week_day in self.days]
-        return _columns_html(columns, rows=self.grid.rows, anchor="day", empty="")
+        return _columns_html(self.columns, rows=self.grid.rows, anchor="day", empty="")
 
 
 def week_schedule(
@@ -533,7 +527,7 @@ def week_schedule(
             )
             for session in by_day.get(day, ())
         ]
-        days.append(WeekDay(day, column, closed))
+        days.append(column)
     return WeekSchedule(clinician, monday, days, grid, len(sessions))
 
 

@@ -174,12 +174,14 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
     access.require(request.user, access.VIEW_SCHEDULE)
     day = day or request.clinic.today()
     if clinician_id is None:
+        # Your own week, else the first clinician of the week's picker.
         own = access.clinician_of(request.user)
-        first = own or Clinician.objects.filter(is_active=True).first()
+        listed = clinic_calendar(request.clinic).clinicians
+        first = own.pk if own else listed[0].pk if listed else None
         if first is None:
             messages.info(request, "No clinician works here yet: an admin adds them.")
             return redirect("schedule_today")
-        return redirect("schedule_week", clinician_id=first.pk, day=day)
+        return redirect("schedule_week", clinician_id=first, day=day)
     clinician = get_object_or_404(Clinician.objects.select_related("user"), pk=clinician_id)
     monday = day - timedelta(days=day.weekday())
     standing = clinic_calendar(request.clinic)

@@ -259,3 +259,16 @@ def test_columns_come_by_last_name_whatever_its_case(client, receptionist, today
     client.force_login(receptionist)
     page = client.get(reverse("schedule_day", args=[today])).content.decode()
     assert page.index("Aubert") < page.index("de Vries") < page.index("Martin")
+
+
+def test_the_week_opens_on_your_own_else_on_the_first_clinician_by_name(
+    client, receptionist, today
+):
+    martin = factories.make_clinician(user=factories.make_user("Clinician", last_name="Martin"))
+    aubert = factories.make_clinician(user=factories.make_user("Clinician", last_name="aubert"))
+    client.force_login(receptionist)
+    response = client.get(reverse("schedule_week_mine"))
+    assert response["Location"] == reverse("schedule_week", args=[aubert.pk, today])
+    client.force_login(martin.user)
+    response = client.get(reverse("schedule_week_mine"))
+    assert response["Location"] == reverse("schedule_week", args=[martin.pk, today])

@@ -146,6 +146,8 @@ def test_each_day_is_laid_out_once(clinic, dr_martin):
 def test_a_user_saved_renews_the_calendar_but_a_sign_in_does_not(client, dr_martin):
     token = ClinicSettings.load().calendar_token
     client.force_login(dr_martin.user)  # stamps last_login only
+    dr_martin.user.set_password("a new passphrase 2026")
+    dr_martin.user.save(update_fields=["password"])  # as a rehash at sign-in saves it
     assert ClinicSettings.load().calendar_token == token
     dr_martin.user.first_name = "Anne"
     dr_martin.user.save()
