@@ -69,7 +69,6 @@ class CardRow(NamedTuple):
     patient_last_name: str
     patient_first_name: str
     protocol: str
-    room: str | None
     wants_cream: bool
     of: int  # the plan's last session number: the `M` of "session N of M"
     starts: datetime  # `starts_at` and `ends_at` on the clinic's clock
@@ -98,7 +97,6 @@ SELECT s.id, s.status, s.needs_rebooking, {starts_at}, {ends_at}, s.number, s.pl
        (SELECT pr.name FROM plans_treatmentplan t
           JOIN plans_protocol pr ON pr.id = t.protocol_id
          WHERE t.id = s.plan_id),
-       (SELECT r.name FROM clinic_room r WHERE r.id = s.room_id),
        (SELECT sc.wants_anaesthetic_cream FROM patients_screening sc
          WHERE sc.patient_id = s.patient_id
          ORDER BY sc.screened_on DESC LIMIT 1),
@@ -149,17 +147,17 @@ def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[i
                 bool(values[2]),
                 starts_at,
                 ends_at,
-                *values[5:13],
-                bool(values[13]),
-                values[14],
+                *values[5:12],
+                bool(values[12]),
+                values[13],
                 starts_at.astimezone(tz),
                 ends_at.astimezone(tz),
             )
             rows.append(row)
             # A plan's second session of the day finds its areas listed already.
             names = None if row.plan_id in areas else areas.setdefault(row.plan_id, [])
-        if names is not None and values[15] is not None:
-            names.append(values[15])
+        if names is not None and values[14] is not None:
+            names.append(values[14])
     return rows, {plan_id: ", ".join(names) for plan_id, names in areas.items() if names}
 
 
@@ -168,15 +166,31 @@ def _patient_name(row: CardRow) -> str:
     return f"{row.patient_last_name.upper()} {row.patient_first_name}"
 
 
-def _clinician_names(ids, standing: ClinicCalendar) -> dict[int, str]:
-    """Clinician id -> name, for the rooms' view, where the clinicians are not the columns.
-    A query only for a clinician no longer active."""
-    names = {c.pk: c.name for c in standing.clinicians}
+def _names(ids, listed: tuple[Listed, ...], read_missing) -> dict[int, str]:
+    """Clinician (or room) id -> name, from the standing calendar's active ones (`listed`);
+    one query, by `read_missing`, only for one no longer active."""
+    names = {item.pk: item.name for item in listed}
     missing = {pk for pk in ids if pk is not None and pk not in names}
     if missing:
-        former = listed_clinicians(Clinician.objects.filter(pk__in=missing))
-        names.update((c.pk, c.name) for c in former)
+        names.update((item.pk, item.name) for item in read_missing(missing))
     return names
+
+
+def _clinicians_listed(ids) -> tuple[Listed, ...]:
+    return listed_clinicians(Clinician.objects.filter(pk__in=ids))
+
+
+def _clinician_names(ids, standing: ClinicCalendar) -> dict[int, str]:
+    return _names(ids, standing.clinicians, _clinicians_listed)
+
+
+def _room_names(ids, standing: ClinicCalendar) -> dict[int, str]:
+    return _names(ids, standing.room_columns, _rooms_listed)
+
+
+def _rooms_listed(ids) -> list[Listed]:
+    rows = Room.objects.filter(pk__in=ids).values_list("pk", "name")
+    return [listed_room(pk, name) for pk, name in rows]
 
 
 @dataclass(slots=True)
@@ -290,15 +304,17 @@ def schedule_card(
     standing: ClinicCalendar,
     error: str = "",
 ) -> Card:
-    """One card, as the day shows it, for the answer to an action. One query (two on the
-    rooms' view when its clinician is no longer active)."""
+    """One card, as the day shows it, for the answer to an action. One query (two when the
+    clinician or room it names is no longer active)."""
     rows, areas = _card_rows(tz, _ONE_SESSION, pk)
     if not rows:
         raise Session.DoesNotExist(pk)
     row = rows[0]
-    place = row.room
-    if by_room:
-        place = _clinician_names([row.clinician_id], standing).get(row.clinician_id, "")
+    if by_room:  # the room is the column; the card names the clinician
+        key, names = row.clinician_id, _clinician_names([row.clinician_id], standing)
+    else:
+        key, names = row.room_id, _room_names([row.room_id], standing)
+    place = names.get(key, "")
     return to_card(
         row,
         first_hour=None,
@@ -420,34 +436,28 @@ def _heading(item: Listed) -> str:
     return escape(item.name)
 
 
-def _rooms_listed(ids) -> list[Listed]:
-    rows = Room.objects.filter(pk__in=ids).values_list("pk", "name")
-    return [listed_room(pk, name) for pk, name in rows]
-
-
 def day_schedule(
     day: date, tz: ZoneInfo, *, by: str, cream_minutes: int, standing: ClinicCalendar
 ) -> DaySchedule:
     """The day's bookings in one column per clinician (or per room).
 
-    One query, the bookings with their areas: the hours, the closures and the columns come
-    from the standing calendar. A clinician (or room) no longer active but booked that
-    day costs one more, to name its column or, on the rooms' view, its cards.
+    One query, the bookings with their areas: the hours, the closures, the columns and the
+    names on the cards come from the standing calendar. A clinician (or room) no longer
+    active but booked that day costs one more query, to name its column or its cards.
     """
     span = slots.day_spans(day, day, tz)[0]
     by_room = by == "room"
     sessions, areas = _card_rows(tz, _BETWEEN, span.start, span.end)
     opens, closes = standing.opening_on(day.weekday()) or DEFAULT_DAY
     grid = _grid(*_hours(opens, closes, sessions))
+    rooms, clinicians = {s.room_id for s in sessions}, {s.clinician_id for s in sessions}
+    # The columns are rooms or clinicians, and each card names the other.
     if by_room:
-        columns = _columns(standing.room_columns, {s.room_id for s in sessions}, _rooms_listed)
-        names = _clinician_names({s.clinician_id for s in sessions}, standing)
+        columns = _columns(standing.room_columns, rooms, _rooms_listed)
+        names = _clinician_names(clinicians, standing)
     else:
-        columns = _columns(
-            standing.clinicians,
-            {s.clinician_id for s in sessions},
-            lambda ids: listed_clinicians(Clinician.objects.filter(pk__in=ids)),
-        )
+        columns = _columns(standing.clinicians, clinicians, _clinicians_listed)
+        names = _room_names(rooms, standing)
     url_pattern, actions_prefix = _session_url(), _actions_prefix(day)
     for session in sessions:
         key = session.room_id if by_room else session.clinician_id
@@ -462,7 +472,7 @@ def day_schedule(
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
-                place=names.get(session.clinician_id, "") if by_room else session.room,
+                place=names.get(session.clinician_id if by_room else session.room_id, ""),
             )
         )
     closures = standing.closed_between(day, day)
@@ -504,6 +514,7 @@ def week_schedule(
     for session in sessions:
         by_day[session.starts.date()].append(session)
     closures = standing.closed_between(monday, sunday)
+    rooms = _room_names({s.room_id for s in sessions}, standing)
     url_pattern = _session_url()
     days = []
     for offset in range(7):
@@ -523,7 +534,7 @@ def week_schedule(
                 url_pattern=url_pattern,
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
-                place=session.room,
+                place=rooms.get(session.room_id, ""),
             )
             for session in by_day.get(day, ())
         ]

@@ -272,3 +272,19 @@ def test_the_week_opens_on_your_own_else_on_the_first_clinician_by_name(
     client.force_login(martin.user)
     response = client.get(reverse("schedule_week_mine"))
     assert response["Location"] == reverse("schedule_week", args=[martin.pk, today])
+
+
+def test_a_room_renamed_or_retired_is_still_named_on_its_cards(client, receptionist, today):
+    session = clinic_day(today, per_clinician=1)[0]
+    client.force_login(receptionist)
+    url = reverse("schedule_day", args=[today])
+    client.get(url)
+    room = session.room
+    room.name = "Cabin Lilas"
+    room.save()
+    assert "Face · Cabin Lilas</span>" in client.get(url).content.decode()
+    room.is_active = False
+    room.save()
+    assert "Face · Cabin Lilas</span>" in client.get(url).content.decode()
+    week = reverse("schedule_week", args=[session.clinician_id, today])
+    assert "Face · Cabin Lilas</span>" in client.get(week).content.decode()
