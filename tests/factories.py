@@ -1,7 +1,7 @@
 """Test data with sensible defaults; every keyword can be overridden."""
 
 import itertools
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from clinic import roles
 from clinic.models import (
     Clinician,
+    ClinicSettings,
     Equipment,
     Method,
     Product,
@@ -20,7 +21,7 @@ from clinic.models import (
 from patients.models import Patient, Screening
 from plans import engine, services
 from plans.calendar import calendar_changed
-from plans.models import Protocol, TreatmentPlan
+from plans.models import Protocol, Session, TreatmentPlan
 
 PASSWORD = "correct-horse-battery-staple"
 _seq = itertools.count(1)
@@ -128,3 +129,19 @@ def make_batch(product: Product, lot_number: str, expiry_date: date) -> ProductB
     return ProductBatch.objects.create(
         product=product, lot_number=lot_number, expiry_date=expiry_date
     )
+
+
+def book(session: Session, starts_at: datetime, clinician, room) -> Session:
+    """Put a session straight on the calendar (the booking service has its own tests)."""
+    buffer = timedelta(minutes=ClinicSettings.load().buffer_minutes)
+    ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
+    Session.objects.filter(pk=session.pk).update(
+        status=Session.Status.BOOKED,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocks_until=ends_at + buffer,
+        clinician=clinician,
+        room=room,
+    )
+    session.refresh_from_db()
+    return session

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from clinic.models import ClinicSettings
 from plans.models import Session
 from tests import factories
-from tests.factories import PASSWORD
-from tests.pages.data import book
+from tests.factories import PASSWORD, book
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

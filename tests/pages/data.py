@@ -3,24 +3,8 @@
 from datetime import date, datetime, time, timedelta
 
 from clinic.models import ClinicSettings, OpeningHours
-from plans.models import Session
 from tests import factories
-
-
-def book(session: Session, starts_at: datetime, clinician, room) -> Session:
-    """Put a session straight on the calendar (the booking service has its own tests)."""
-    buffer = timedelta(minutes=ClinicSettings.load().buffer_minutes)
-    ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
-    Session.objects.filter(pk=session.pk).update(
-        status=Session.Status.BOOKED,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        blocks_until=ends_at + buffer,
-        clinician=clinician,
-        room=room,
-    )
-    session.refresh_from_db()
-    return session
+from tests.factories import book
 
 
 def clinic_day(day: date, *, clinicians: int = 1, per_clinician: int = 2, clinician=None):

@@ -10,7 +10,8 @@ from django.urls import reverse
 from clinic.models import ClinicSettings, Closure
 from plans.models import Session
 from tests import factories
-from tests.pages.data import book, clinic_day
+from tests.factories import book
+from tests.pages.data import clinic_day
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from clinic.models import ClinicSettings, OpeningHours, Room, WorkingHours
 from plans import booking
 from plans.models import Session
 from tests import factories
-from tests.pages.data import book
+from tests.factories import book
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from plans import services
 from plans.forms import EXPECTED_AFTER_EFFECTS
 from plans.models import Session
 from tests import factories
-from tests.pages.data import book
+from tests.factories import book
 
 pytestmark = pytest.mark.django_db
 

@@ -189,11 +189,9 @@ def test_optional_sessions_left_behind_are_cancelled_as_not_needed():
 def test_bookings_past_the_new_end_of_the_plan_are_flagged():
     plan = factories.make_plan(protocol=factories.make_protocol("monthly"), horizon_months=2)
     third = plan.sessions.get(number=3)
-    third.status = Session.Status.BOOKED
-    third.starts_at = datetime(2026, 3, 5, 10, tzinfo=PARIS)
-    third.ends_at = third.blocks_until = third.starts_at + timedelta(minutes=45)
-    third.clinician, third.room = plan.clinician, factories.make_room()
-    third.save()
+    factories.book(
+        third, datetime(2026, 3, 5, 10, tzinfo=PARIS), plan.clinician, factories.make_room()
+    )
     flagged = services.plan_replan(plan=plan)
     assert flagged == []
     services.session_mark_done(
@@ -248,12 +246,12 @@ def test_patient_preferences_are_kept_on_the_plan():
 
 def test_arrival_records_when_the_patient_reached_the_desk():
     plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
-    session = plan.sessions.get(number=1)
-    session.status = Session.Status.BOOKED
-    session.starts_at = datetime(2026, 1, 5, 10, tzinfo=PARIS)
-    session.ends_at = session.blocks_until = session.starts_at + timedelta(minutes=45)
-    session.clinician, session.room = plan.clinician, factories.make_room()
-    session.save()
+    session = factories.book(
+        plan.sessions.get(number=1),
+        datetime(2026, 1, 5, 10, tzinfo=PARIS),
+        plan.clinician,
+        factories.make_room(),
+    )
     at_desk = datetime(2026, 1, 5, 9, 52, tzinfo=PARIS)
     services.session_mark_arrived(session=session, now=at_desk)
     session.refresh_from_db()
