@@ -86,7 +86,7 @@ class CardRow(NamedTuple):
 # - `of` is read off the unique (plan, number) index.
 # - The plan's areas come as one row per session and area, in the order the card prints
 #   them: a second query by plan ids cost more than the sessions themselves.
-# - The times come without their zone, as UTC on PostgreSQL (`_TIMES`): its zoned times
+# - The times come without their zone, as UTC on PostgreSQL (`_card_rows`): its zoned times
 #   go through a loader written in Python, for each of the day's 320 times.
 # - `{where}` is one of the constant conditions below, never text from a request.
 _CARD_SQL = """
@@ -115,7 +115,6 @@ SELECT s.id, s.status, s.needs_rebooking, {starts_at}, {ends_at}, s.number, s.pl
 _BETWEEN = "s.starts_at >= %s AND s.starts_at < %s"
 _ONE_SESSION = "s.id = %s"
 _CLINICIAN_BETWEEN = f"s.clinician_id = %s AND {_BETWEEN}"
-_TIMES = {"postgresql": ("s.starts_at AT TIME ZONE 'UTC'", "s.ends_at AT TIME ZONE 'UTC'")}
 
 
 def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
@@ -124,9 +123,10 @@ def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[i
     clinic's clock (`tz`) once here."""
     ops = connection.ops
     params = [ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
-    times, zone = _TIMES.get(connection.vendor, ("s.starts_at", "s.ends_at")), UTC
-    if connection.vendor != "postgresql":
-        zone = connection.timezone  # SQLite keeps times without a zone, in the connection's
+    if connection.vendor == "postgresql":
+        times, zone = ("s.starts_at AT TIME ZONE 'UTC'", "s.ends_at AT TIME ZONE 'UTC'"), UTC
+    else:  # SQLite keeps times without a zone, in the connection's
+        times, zone = ("s.starts_at", "s.ends_at"), connection.timezone
     sql = _CARD_SQL.format(where=where, starts_at=times[0], ends_at=times[1])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -166,14 +166,13 @@ def _patient_name(row: CardRow) -> str:
     return f"{row.patient_last_name.upper()} {row.patient_first_name}"
 
 
-def _names(ids, listed: tuple[Listed, ...], read_missing) -> dict[int, str]:
-    """Clinician (or room) id -> name, from the standing calendar's active ones (`listed`);
-    one query, by `read_missing`, only for one no longer active."""
-    names = {item.pk: item.name for item in listed}
-    missing = {pk for pk in ids if pk is not None and pk not in names}
-    if missing:
-        names.update((item.pk, item.name) for item in read_missing(missing))
-    return names
+def _with_former(listed: tuple[Listed, ...], ids, read_missing) -> tuple[Listed, ...]:
+    """The standing calendar's active clinicians (or rooms), `listed`, with any of `ids`
+    no longer active, which `read_missing` reads by ids (one query then), in order."""
+    missing = {pk for pk in ids if pk is not None} - {item.pk for item in listed}
+    if not missing:
+        return listed
+    return tuple(sorted((*listed, *read_missing(missing)), key=lambda item: item.order))
 
 
 def _clinicians_listed(ids) -> tuple[Listed, ...]:
@@ -181,11 +180,13 @@ def _clinicians_listed(ids) -> tuple[Listed, ...]:
 
 
 def _clinician_names(ids, standing: ClinicCalendar) -> dict[int, str]:
-    return _names(ids, standing.clinicians, _clinicians_listed)
+    listed = _with_former(standing.clinicians, ids, _clinicians_listed)
+    return {item.pk: item.name for item in listed}
 
 
 def _room_names(ids, standing: ClinicCalendar) -> dict[int, str]:
-    return _names(ids, standing.room_columns, _rooms_listed)
+    listed = _with_former(standing.room_columns, ids, _rooms_listed)
+    return {item.pk: item.name for item in listed}
 
 
 def _rooms_listed(ids) -> list[Listed]:
@@ -423,11 +424,11 @@ class DaySchedule:
 
 def _columns(listed: tuple[Listed, ...], keys: set[int | None], read_missing) -> dict[int, Column]:
     """A column for each active clinician or room (`listed`), and for any other one with a
-    booking that day (`keys`), which `read_missing` reads by ids: one query then."""
-    missing = {key for key in keys if key is not None} - {item.pk for item in listed}
-    if missing:
-        listed = sorted((*listed, *read_missing(missing)), key=lambda item: item.order)
-    return {item.pk: Column(item.pk, _heading(item)) for item in listed}
+    booking that day (`keys`)."""
+    return {
+        item.pk: Column(item.pk, _heading(item))
+        for item in _with_former(listed, keys, read_missing)
+    }
 
 
 def _heading(item: Listed) -> str:
@@ -513,13 +514,12 @@ def week_schedule(
     by_day: dict[date, list] = defaultdict(list)
     for session in sessions:
         by_day[session.starts.date()].append(session)
-    closures = standing.closed_between(monday, sunday)
     rooms = _room_names({s.room_id for s in sessions}, standing)
     url_pattern = _session_url()
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        closed = [c for c in closures if c.first_day <= day <= c.last_day]
+        closed = standing.closed_between(day, day)
         heading = f'<a href="{escape(reverse("schedule_day", args=[day]))}">{day:%a %d %b}</a>'
         heading += "".join(f"<small>Closed: {escape(c.name)}</small>" for c in closed)
         if day == today:
