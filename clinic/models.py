@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clinic import clock
 from clinic.rows import by_pk
 
 
@@ -111,7 +112,7 @@ class ClinicSettings(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def today(self) -> date:
-        return timezone.localdate(timezone=self.tz)
+        return clock.today(self.tz)
 
 
 class OpeningHours(models.Model):

@@ -51,7 +51,12 @@ class PhaseFields(models.Model):
     interval_unit = models.CharField(
         "unit", max_length=8, choices=[(u.value, u.value) for u in engine.Unit]
     )
-    tolerance_days = models.PositiveSmallIntegerField("± days", default=0)
+    tolerance_days = models.PositiveSmallIntegerField(
+        "± days",
+        null=True,
+        blank=True,
+        help_text="Empty: the clinic's default tolerance for a fixed interval (none for a range).",
+    )
     span_kind = models.CharField(
         "span",
         max_length=10,
