@@ -61,6 +61,15 @@ class ClinicSettings(models.Model):
         default=30,
         help_text="How much earlier a patient who wants anaesthetic cream is asked to arrive.",
     )
+    default_tolerance_percent = models.PositiveSmallIntegerField(
+        "default tolerance (%)",
+        default=15,
+        help_text=(
+            "How far a session may move either side of a fixed interval whose protocol gives "
+            'no "±N days", as a share of the interval: at least 1 day, at most 14; 0 for '
+            "none. An interval range is its own window."
+        ),
+    )
     # Replaced by every change to the hours, closures, staff or rooms: see plans.calendar.
     calendar_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
@@ -76,6 +85,11 @@ class ClinicSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(slot_grid_minutes__gte=5) & Q(slot_grid_minutes__lte=120),
                 name="clinic_settings_grid_5_to_120_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_tolerance_percent__gte=0)
+                & Q(default_tolerance_percent__lte=100),
+                name="clinic_settings_tolerance_0_to_100_percent",
             ),
         ]
 
@@ -96,6 +110,11 @@ class ClinicSettings(models.Model):
             )
         if self.slot_grid_minutes is not None and not 5 <= self.slot_grid_minutes <= 120:
             raise ValidationError({"slot_grid_minutes": "Use a grid between 5 and 120 minutes."})
+        percent = self.default_tolerance_percent
+        if percent is not None and not 0 <= percent <= 100:
+            raise ValidationError(
+                {"default_tolerance_percent": "Use a tolerance between 0 and 100 %."}
+            )
 
     @classmethod
     def load(cls) -> "ClinicSettings":

@@ -12,7 +12,8 @@ separated by commas, with an optional leading word ``maintenance``:
   ``every unit`` (N = 1); unit is day, week, month or year, singular or plural. Words: ``daily``,
   ``weekly``, ``fortnightly`` (2 weeks), ``monthly``, ``yearly``/``annually``,
   ``twice a year`` (6 months), ``once or twice a year`` (6-12 months).
-- tolerance: ``±N days`` or ``+/-N days`` (default 0).
+- tolerance: ``±N days`` or ``+/-N days``, ``±0 days`` included (default: the clinic's, see
+  Windows). `Phase.tolerance_days` is None when no tolerance is written.
 - span: ``for N unit`` / ``for N-M unit`` (a duration), or ``N times``, ``N sessions``,
   ``N treatments`` (a count, also ``N-M``; ``for 6 sessions`` is a count too). No span
   means open-ended, which only the last phase may be.
@@ -22,8 +23,9 @@ reversed, a tolerance shorter than the interval so no session can fall on the da
 one before, a unit for a duration only); those errors give the phase and position too.
 
 `render_protocol` writes one canonical text (interval, tolerance, then span:
-``every 2 weeks ±2 days, 6 sessions``); parsing it gives the same phases back. A text that
-does not parse raises `ProtocolError` saying what was expected at which position.
+``every 2 weeks ±2 days, 6 sessions``; no tolerance when none is written, ``±0 days`` when
+0 is); parsing it gives the same phases back. A text that does not parse raises
+`ProtocolError` saying what was expected at which position.
 
 Expansion
 =========
@@ -42,6 +44,17 @@ always counted from the anchor, never chained (monthly from 31 Jan: 31 Jan, 28 F
   ``anchor + ((k-1) * interval_min + interval_max) + tolerance``; for the first session of
   a later phase, ``previous phase's last due + interval_max + tolerance``. The plan's first
   session: ``earliest = due = start``, ``latest = start + tolerance``.
+- Windows' tolerance, when the phase has none written: a fixed interval (interval_min ==
+  interval_max) gets the clinic's default, `default_tolerance_days`: ``percent`` (the
+  clinic's ``default_tolerance_percent``, 15 unless changed) of the interval counted in days
+  (a week is 7 days, a month 30.44, a year 365.25), rounded half up (1.5 days is 2), at
+  least 1 day and at most 14; a percent of 0 gives 0. It also stays under the fewest days
+  the interval can span (``every 2 days``: 1, ``daily``: 0), so a default never breaks the
+  rule that a tolerance is shorter than the interval. So ``every 2 weeks`` is ±2 days,
+  ``monthly`` ±5, ``every 3 months`` and longer ±14. A tolerance written in the text,
+  ``±0 days`` included, wins. An interval range (``every 3-6 months``) is already a window
+  and gets 0. The engine knows no clinic: callers resolve the defaults first with
+  `with_default_tolerance`; every other function here counts a tolerance not written as 0.
 - More than MAX_SESSIONS sessions: `ProtocolTooLong`.
 
 Re-planning
@@ -76,10 +89,12 @@ come raise `ProtocolTooLong`.
 import calendar
 import enum
 import functools
+import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import MAXYEAR, MINYEAR, date, timedelta
+from fractions import Fraction
 from typing import NamedTuple
 
 
@@ -101,7 +116,7 @@ class Phase:
     interval_min: int
     interval_max: int
     interval_unit: Unit
-    tolerance_days: int = 0
+    tolerance_days: int | None = None  # None: not written (see `with_default_tolerance`)
     span_kind: SpanKind = SpanKind.OPEN
     span_min: int | None = None  # COUNT: sessions; DURATION: amount of span_unit; OPEN: None
     span_max: int | None = None
@@ -142,6 +157,8 @@ class ProtocolTooLong(ProtocolError):
 
 MAX_SESSIONS = 500
 DEFAULT_HORIZON_MONTHS = 24
+DEFAULT_TOLERANCE_MIN_DAYS = 1
+DEFAULT_TOLERANCE_MAX_DAYS = 14
 
 NO_PHASES = "A protocol needs at least one phase."
 INTERVAL_TOO_SHORT = "Sessions are at least one day apart: the interval starts at 1."
@@ -152,6 +169,7 @@ TOLERANCE_TOO_WIDE = (
     "The tolerance must be shorter than the interval, or a session could fall on the day of "
     "the one before."
 )
+TOLERANCE_PERCENT_NEGATIVE = "The default tolerance cannot be a negative percent ({percent})."
 SPAN_KIND_UNKNOWN = "A phase lasts a number of sessions, a duration, or is open-ended."
 SPAN_MISSING = "Say how long this phase lasts: how many sessions, or for how long."
 SPAN_TOO_SHORT = "A phase has at least one session, or lasts at least one day."
@@ -216,10 +234,15 @@ def _from_ordinal(ordinal: int) -> date:
     return date.fromordinal(ordinal)
 
 
+def _tolerance(phase: Phase) -> int:
+    """The phase's tolerance in days, one not written counting as 0."""
+    return phase.tolerance_days or 0
+
+
 def earliest_after(phase: Phase, previous: date) -> date:
     """The first day a session of `phase` may be booked after one held on `previous`."""
     return add_interval(previous, phase.interval_min, phase.interval_unit) - timedelta(
-        days=phase.tolerance_days
+        days=_tolerance(phase)
     )
 
 
@@ -230,7 +253,7 @@ def latest_before(phase: Phase, following: date) -> date:
     on or before `following` (month steps only shorten when they clamp a month end).
     """
     return add_interval(following, -phase.interval_min, phase.interval_unit) + timedelta(
-        days=phase.tolerance_days
+        days=_tolerance(phase)
     )
 
 
@@ -250,12 +273,13 @@ def phase_problems(phase: Phase, *, is_last: bool) -> list[tuple[str, str]]:
         problems.append(("interval_max", INTERVAL_RANGE_REVERSED))
     if phase.interval_unit not in _FEWEST_DAYS:
         problems.append(("interval_unit", INTERVAL_UNIT_UNKNOWN))
-    if phase.tolerance_days < 0:
+    tolerance = _tolerance(phase)
+    if tolerance < 0:
         problems.append(("tolerance_days", TOLERANCE_NEGATIVE))
     elif (
         phase.interval_unit in _FEWEST_DAYS
         and phase.interval_min >= 1
-        and phase.tolerance_days >= phase.interval_min * _FEWEST_DAYS[phase.interval_unit]
+        and tolerance >= phase.interval_min * _FEWEST_DAYS[phase.interval_unit]
     ):
         problems.append(("tolerance_days", TOLERANCE_TOO_WIDE))
     match phase.span_kind:
@@ -289,6 +313,52 @@ def _span_problems(phase: Phase) -> list[tuple[str, str]]:
     elif phase.span_kind == SpanKind.COUNT and phase.span_unit is not None:
         problems.append(("span_unit", SPAN_UNIT_NOT_FOR_COUNT))
     return problems
+
+
+# How many days a unit counts for a default tolerance: the average month and year.
+_AVERAGE_DAYS = {
+    Unit.DAY: Fraction(1),
+    Unit.WEEK: Fraction(7),
+    Unit.MONTH: Fraction("30.44"),
+    Unit.YEAR: Fraction("365.25"),
+}
+
+
+def _check_percent(percent: int) -> None:
+    if percent < 0:
+        raise ValueError(TOLERANCE_PERCENT_NEGATIVE.format(percent=percent))
+
+
+def default_tolerance_days(phase: Phase, percent: int) -> int:
+    """The tolerance `phase` gets when it has none written (whatever it has written).
+
+    `percent` of a fixed interval in days, rounded half up, from 1 to 14 days and less
+    than the fewest days the interval spans, so it never trips TOLERANCE_TOO_WIDE (0 for
+    ``daily``); 0 for an interval range, a percent of 0, or an invalid interval (left to
+    `phase_problems`). Raises ValueError for a negative percent.
+    """
+    _check_percent(percent)
+    unit = phase.interval_unit
+    if phase.interval_min != phase.interval_max or not percent or unit not in _AVERAGE_DAYS:
+        return 0
+    # Exact fractions: 10 days at 15 % must be exactly 1.5 to round up to 2.
+    days = math.floor(phase.interval_min * _AVERAGE_DAYS[unit] * percent / 100 + Fraction(1, 2))
+    days = min(max(days, DEFAULT_TOLERANCE_MIN_DAYS), DEFAULT_TOLERANCE_MAX_DAYS)
+    return max(min(days, phase.interval_min * _FEWEST_DAYS[unit] - 1), 0)
+
+
+def with_default_tolerance(phases: Sequence[Phase], percent: int) -> tuple[Phase, ...]:
+    """`phases` with every tolerance not written replaced by its default; see the module.
+
+    A written tolerance is kept. Raises ValueError for a negative percent.
+    """
+    _check_percent(percent)
+    return tuple(
+        phase
+        if phase.tolerance_days is not None
+        else replace(phase, tolerance_days=default_tolerance_days(phase, percent))
+        for phase in phases
+    )
 
 
 def check_protocol(phases: Sequence[Phase]) -> None:
@@ -441,7 +511,7 @@ class _Parser:
             interval_min=interval_min,
             interval_max=interval_max,
             interval_unit=interval_unit,
-            tolerance_days=values.get("tolerance", 0),
+            tolerance_days=values.get("tolerance"),
             span_kind=span_kind,
             span_min=span_min,
             span_max=span_max,
@@ -547,7 +617,7 @@ def render_phase(phase: Phase) -> str:
     text = _WORD_FOR_EVERY_ONE[unit] if low == high == 1 else "every " + _amount(low, high, unit)
     if phase.maintenance:
         text = "maintenance " + text
-    if phase.tolerance_days:
+    if phase.tolerance_days is not None:
         text += " ±" + _amount(phase.tolerance_days, phase.tolerance_days, "day")
     if phase.span_kind == SpanKind.COUNT:
         text += ", " + _amount(phase.span_min, phase.span_max, "session")
@@ -613,7 +683,7 @@ def _rows(phases: Sequence[Phase], at: _Position | None, horizon_end: date) -> I
         index = at.phase
         phase = phases[index]
         low, high, unit = phase.interval_min, phase.interval_max, phase.interval_unit
-        tolerance = timedelta(days=phase.tolerance_days)
+        tolerance = timedelta(days=_tolerance(phase))
         counted = phase.span_kind == SpanKind.COUNT
         timed = phase.span_kind == SpanKind.DURATION
         span_min, span_max = phase.span_min, phase.span_max
@@ -683,7 +753,7 @@ class _Layouts:
 
     def __init__(self, phases: tuple[Phase, ...]):
         self.phases = phases
-        self.before = timedelta(days=max(phase.tolerance_days for phase in phases))
+        self.before = timedelta(days=max(_tolerance(phase) for phase in phases))
         self.reach: dict[int, timedelta] = {}
         self.by_calendar: dict[tuple, tuple] = {}
 
@@ -709,7 +779,7 @@ class _Layouts:
                 last_due = span_end + _most_days(low, unit)
             else:
                 last_due = max(anchor, horizon) + _most_days(low, unit)
-            reach = max(reach, last_due + _most_days(high, unit) + phase.tolerance_days)
+            reach = max(reach, last_due + _most_days(high, unit) + _tolerance(phase))
         return reach + 1
 
     def calendar_key(self, start: date, horizon_months: int) -> tuple | None:

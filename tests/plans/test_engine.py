@@ -1,6 +1,7 @@
 """The plan engine: protocol text, the expansion rule and re-planning, without a database."""
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from plans.engine import (
     Unit,
     add_interval,
     check_protocol,
+    default_tolerance_days,
     earliest_after,
     expand,
     latest_before,
@@ -22,6 +24,7 @@ from plans.engine import (
     phase_problems,
     render_protocol,
     replan,
+    with_default_tolerance,
 )
 
 FIRST_PROTOCOL = "every 2 weeks for 1-2 months, then monthly for 3 months, then every 3-6 months"
@@ -125,6 +128,11 @@ def test_a_one_day_tolerance_may_be_written_singular():
     assert parse_protocol("weekly ±1 day")[0].tolerance_days == 1
 
 
+def test_no_tolerance_written_is_none_and_a_written_zero_is_kept():
+    assert parse_protocol("weekly")[0].tolerance_days is None
+    assert parse_protocol("weekly ±0 days")[0].tolerance_days == 0
+
+
 @pytest.mark.parametrize(
     ("text", "span"),
     [
@@ -189,6 +197,10 @@ def test_phases_are_joined_by_then_whatever_the_case_and_spacing(text):
         ("every week, 1 treatment; then twice a year", "weekly, 1 session, then every 6 months"),
         ("every 1 year", "yearly"),
         ("every 1-1 days for 10 days", "daily for 10 days"),
+        (
+            "monthly +/-0 days, 3 sessions, then every 3-6 months",
+            "monthly ±0 days, 3 sessions, then every 3-6 months",
+        ),
     ],
 )
 def test_protocols_are_shown_in_one_canonical_text(typed, canonical):
@@ -347,6 +359,146 @@ def test_check_protocol_names_the_phase_with_the_problem():
 
 def test_check_protocol_accepts_the_published_protocols():
     check_protocol(parse_protocol(FIRST_PROTOCOL))
+
+
+# The clinic's default tolerance
+# ==============================
+
+
+def default_of(text, percent=15):
+    return default_tolerance_days(parse_protocol(text)[0], percent)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("every 2 weeks", 2),  # 14 days: 2.1
+        ("monthly", 5),  # 30.44 days: 4.566
+        ("every 3 months", 14),  # 91.32 days: 13.698
+        ("every 6 months", 14),  # 27.4, held to two weeks
+        ("yearly", 14),
+        ("every 1 week", 1),  # 1.05
+        ("every 3 days", 1),  # 0.45, at least a day
+        ("every 2 days", 1),
+    ],
+)
+def test_a_fixed_interval_gets_15_percent_from_one_day_to_two_weeks(text, days):
+    assert default_of(text) == days
+
+
+def test_the_default_rounds_half_a_day_up():
+    assert default_of("every 10 days") == 2  # 1.5 exactly
+    assert default_of("every 10 days", percent=25) == 3  # 2.5 exactly
+    assert default_of("every 10 days", percent=14) == 1  # 1.4
+
+
+def test_a_clinic_default_of_0_percent_gives_no_tolerance():
+    assert default_of("every 2 weeks", percent=0) == 0
+    assert default_of("yearly", percent=0) == 0
+
+
+def test_an_interval_range_is_its_own_window_and_gets_no_default():
+    assert default_of("every 3-6 months") == 0
+    assert default_of("every 2-4 weeks", percent=100) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("daily", 0), ("every 2 days", 1), ("weekly", 6), ("every 2 weeks", 13), ("monthly", 14)],
+)
+def test_a_default_stays_shorter_than_the_interval(text, days):
+    assert default_of(text, percent=100) == days
+    resolved = with_default_tolerance(parse_protocol(text), 100)
+    assert phase_problems(resolved[0], is_last=True) == []
+
+
+def test_a_negative_percent_is_refused():
+    with pytest.raises(ValueError, match="negative"):
+        default_of("monthly", percent=-1)
+    with pytest.raises(ValueError, match="negative"):
+        with_default_tolerance(parse_protocol("monthly ±2 days"), -1)
+
+
+def test_resolving_fills_only_the_tolerances_not_written():
+    phases = parse_protocol(
+        "every 2 weeks, 3 sessions, then monthly ±0 days, 2 sessions, then weekly ±3 days, "
+        "2 sessions, then every 3-6 months"
+    )
+    resolved = with_default_tolerance(phases, 15)
+    assert [phase.tolerance_days for phase in resolved] == [2, 0, 3, 0]
+    assert [replace(phase, tolerance_days=None) for phase in resolved] == [
+        replace(phase, tolerance_days=None) for phase in phases
+    ]
+    assert render_protocol(resolved) == (
+        "every 2 weeks ±2 days, 3 sessions, then monthly ±0 days, 2 sessions, "
+        "then weekly ±3 days, 2 sessions, then every 3-6 months ±0 days"
+    )
+    assert with_default_tolerance(resolved, 50) == resolved
+
+
+def test_a_tolerance_not_written_counts_as_0_until_resolved():
+    phases = parse_protocol("every 2 weeks for 1-2 months, then monthly")
+    assert expand(phases, MONDAY_5_JANUARY) == expand(
+        with_default_tolerance(phases, 0), MONDAY_5_JANUARY
+    )
+    assert earliest_after(phases[0], MONDAY_5_JANUARY) == date(2026, 1, 19)
+    assert latest_before(phases[0], date(2026, 1, 19)) == MONDAY_5_JANUARY
+
+
+def windows_of(windows):
+    return [(w.phase, w.earliest, w.due, w.latest, w.optional) for w in windows]
+
+
+def test_the_first_published_protocol_with_the_clinic_default():
+    windows = expand(with_default_tolerance(parse_protocol(FIRST_PROTOCOL), 15), MONDAY_5_JANUARY)
+    assert windows_of(windows[:10]) == [
+        # every 2 weeks: ±2 days; the very first session only after its due date
+        (1, date(2026, 1, 5), date(2026, 1, 5), date(2026, 1, 7), False),
+        (1, date(2026, 1, 17), date(2026, 1, 19), date(2026, 1, 21), False),
+        (1, date(2026, 1, 31), date(2026, 2, 2), date(2026, 2, 4), False),
+        (1, date(2026, 2, 14), date(2026, 2, 16), date(2026, 2, 18), True),
+        (1, date(2026, 2, 28), date(2026, 3, 2), date(2026, 3, 4), True),
+        # monthly: ±5 days
+        (2, date(2026, 3, 28), date(2026, 4, 2), date(2026, 4, 7), False),
+        (2, date(2026, 4, 27), date(2026, 5, 2), date(2026, 5, 7), False),
+        (2, date(2026, 5, 28), date(2026, 6, 2), date(2026, 6, 7), False),
+        # every 3-6 months: the range is the window, nothing either side
+        (3, date(2026, 9, 2), date(2026, 9, 2), date(2026, 12, 2), False),
+        (3, date(2026, 12, 2), date(2026, 12, 2), date(2027, 3, 2), False),
+    ]
+    assert dues(windows) == dues(expand(parse_protocol(FIRST_PROTOCOL), MONDAY_5_JANUARY))
+
+
+def test_default_windows_from_31_january_follow_the_month_ends():
+    phases = with_default_tolerance(parse_protocol("monthly, 4 sessions"), 15)
+    assert windows_of(expand(phases, date(2026, 1, 31))) == [
+        (1, date(2026, 1, 31), date(2026, 1, 31), date(2026, 2, 5), False),
+        (1, date(2026, 2, 23), date(2026, 2, 28), date(2026, 3, 5), False),
+        (1, date(2026, 3, 26), date(2026, 3, 31), date(2026, 4, 5), False),
+        (1, date(2026, 4, 25), date(2026, 4, 30), date(2026, 5, 5), False),
+    ]
+
+
+def test_default_windows_around_29_february():
+    monthly = with_default_tolerance(parse_protocol("monthly, 3 sessions"), 15)
+    assert windows_of(expand(monthly, date(2028, 1, 30)))[1:] == [
+        (1, date(2028, 2, 24), date(2028, 2, 29), date(2028, 3, 5), False),
+        (1, date(2028, 3, 25), date(2028, 3, 30), date(2028, 4, 4), False),
+    ]
+    yearly = with_default_tolerance(parse_protocol("yearly, 3 sessions"), 15)
+    assert windows_of(expand(yearly, date(2028, 2, 29))) == [
+        (1, date(2028, 2, 29), date(2028, 2, 29), date(2028, 3, 14), False),
+        (1, date(2029, 2, 14), date(2029, 2, 28), date(2029, 3, 14), False),
+        (1, date(2030, 2, 14), date(2030, 2, 28), date(2030, 3, 14), False),
+    ]
+
+
+def test_a_late_session_keeps_the_default_window_from_the_day_it_was_held():
+    phases = with_default_tolerance(parse_protocol("every 2 weeks, 3 sessions"), 15)
+    rest = replan(
+        phases, MONDAY_5_JANUARY, [Outcome(1, date(2026, 1, 5)), Outcome(2, date(2026, 1, 23))]
+    )
+    assert windows_of(rest) == [(1, date(2026, 2, 4), date(2026, 2, 6), date(2026, 2, 8), False)]
 
 
 # Calendar arithmetic

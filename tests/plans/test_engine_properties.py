@@ -1,5 +1,6 @@
 """Laws of the plan engine that hold for any protocol and start date (hypothesis)."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -14,10 +15,12 @@ from plans.engine import (
     SpanKind,
     Unit,
     add_interval,
+    check_protocol,
     expand,
     parse_protocol,
     render_protocol,
     replan,
+    with_default_tolerance,
 )
 
 # Intervals short enough to give many sessions, long enough to stay under 500 of them.
@@ -35,7 +38,8 @@ def phases(draw, *, last: bool) -> Phase:
     unit = draw(st.sampled_from(Unit))
     low = draw(st.integers(*INTERVALS[unit]))
     high = draw(st.integers(low, low + 3))
-    tolerance = draw(st.integers(0, min(FEWEST_DAYS[unit] * low - 1, 10)))
+    # None: no tolerance written (the clinic's default, once resolved; 0 until then)
+    tolerance = draw(st.none() | st.integers(0, min(FEWEST_DAYS[unit] * low - 1, 10)))
     kind = draw(
         st.sampled_from([SpanKind.COUNT, SpanKind.DURATION, SpanKind.OPEN][: 3 if last else 2])
     )
@@ -76,7 +80,7 @@ def expand_as_written(protocol, start, horizon_months):
     windows = []
     previous_due = None
     for number, phase in enumerate(protocol, start=1):
-        unit, tolerance = phase.interval_unit, timedelta(days=phase.tolerance_days)
+        unit, tolerance = phase.interval_unit, timedelta(days=phase.tolerance_days or 0)
         anchor = start if number == 1 else step(previous_due, phase.interval_min, unit)
         if phase.span_kind == SpanKind.DURATION:
             optional_from = step(anchor, phase.span_min, phase.span_unit)
@@ -150,6 +154,38 @@ def test_expansion_is_deterministic_and_follows_the_rule_as_written(
     assert expand(protocol, later, horizon_months=horizon) == expand_as_written(
         protocol, later, horizon
     )
+
+
+percents = st.integers(0, 100)
+
+
+@settings(max_examples=150, deadline=None)
+@given(protocols(), starts, horizons, percents)
+def test_default_tolerances_fill_what_is_not_written_and_keep_to_the_rules(
+    protocol, start, horizon, percent
+):
+    resolved = with_default_tolerance(protocol, percent)
+    for phase, as_written in zip(resolved, protocol, strict=True):
+        if as_written.tolerance_days is not None:
+            assert phase == as_written
+            continue
+        assert replace(phase, tolerance_days=None) == as_written
+        if as_written.interval_min != as_written.interval_max or percent == 0:
+            assert phase.tolerance_days == 0
+        else:
+            # the strategy's intervals are all longer than a day, so the day minimum holds
+            assert 1 <= phase.tolerance_days <= 14
+    check_protocol(resolved)
+    assert parse_protocol(render_protocol(resolved)) == resolved
+    windows = expand(resolved, start, horizon_months=horizon)
+    assert dues(windows) == dues(expand(protocol, start, horizon_months=horizon))
+    assert all(w.earliest <= w.due <= w.latest for w in windows)
+    assert all(a.due < b.earliest for a, b in pairwise(windows))
+    assert windows == expand_as_written(resolved, start, horizon)
+
+
+def dues(windows):
+    return [w.due for w in windows]
 
 
 @settings(max_examples=500, deadline=None)

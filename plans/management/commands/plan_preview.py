@@ -2,6 +2,10 @@
 
     manage.py plan_preview "every 2 weeks for 1-2 months, then monthly" --start 2026-01-05
     manage.py plan_preview "Skin rejuvenation: intensive course then maintenance" --start ... --json
+    manage.py plan_preview "monthly" --start 2026-01-05 --default-tolerance-percent 0
+
+A phase with no tolerance written gets the clinic's default (`engine.with_default_tolerance`),
+from its settings unless --default-tolerance-percent says otherwise.
 
 Bad input ends with one line on stderr and a non-zero exit, never a traceback.
 """
@@ -13,6 +17,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from clinic.models import ClinicSettings
 from plans import engine
 from plans.models import Protocol
 
@@ -35,6 +40,14 @@ class Command(BaseCommand):
             type=int,
             default=engine.DEFAULT_HORIZON_MONTHS,
             help="how far an open-ended last phase is planned (default %(default)s)",
+        )
+        parser.add_argument(
+            "--default-tolerance-percent",
+            type=int,
+            help=(
+                "the tolerance of a fixed interval with none written, in percent of the "
+                "interval (default: the clinic's setting; 0 for none)"
+            ),
         )
         parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
@@ -61,16 +74,29 @@ class Command(BaseCommand):
         except engine.ProtocolError as error:
             raise CommandError(str(error)) from None
 
+    def default_tolerance_percent(self, percent: int | None) -> int:
+        if percent is not None:
+            if not 0 <= percent <= 100:
+                raise CommandError("--default-tolerance-percent must be between 0 and 100")
+            return percent
+        try:
+            return ClinicSettings.load().default_tolerance_percent
+        except DatabaseError:
+            # no database yet: the default a fresh clinic would have
+            return ClinicSettings._meta.get_field("default_tolerance_percent").default
+
     def handle(self, *args, **options):
         start = _start(options["start"])
         if options["horizon_months"] < 1:
             raise CommandError("--horizon-months must be at least 1")
+        percent = self.default_tolerance_percent(options["default_tolerance_percent"])
         phases = self.phases(options["protocol"])
+        resolved = engine.with_default_tolerance(phases, percent)
         try:
-            windows = engine.expand(phases, start, horizon_months=options["horizon_months"])
+            windows = engine.expand(resolved, start, horizon_months=options["horizon_months"])
         except engine.ProtocolError as error:
             raise CommandError(str(error)) from None
-        canonical = engine.render_protocol(phases)
+        canonical = engine.render_protocol(phases)  # as written, defaults left out
         if options["json"]:
             self.stdout.write(
                 json.dumps(
