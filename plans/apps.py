@@ -9,18 +9,9 @@ class PlansConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from clinic.models import (
-            Clinician,
-            Closure,
-            Equipment,
-            Method,
-            OpeningHours,
-            Room,
-            TimeOff,
-            WorkingHours,
-        )
+        from clinic.models import Closure, TimeOff
         from plans import booking
-        from plans.calendar import calendar_changed, user_saved
+        from plans.calendar import WATCHED, WATCHED_M2M, calendar_changed, user_saved
 
         # However a closure or time off is entered, the bookings it hits are flagged.
         post_save.connect(
@@ -36,18 +27,15 @@ class PlansConfig(AppConfig):
             dispatch_uid="flag_bookings_in_time_off",
         )
         # Every row the standing calendar is made of renews its token when it changes.
-        for model in (OpeningHours, Closure, WorkingHours, TimeOff, Clinician, Room, Equipment):
+        for model in WATCHED:
             for signal in (post_save, post_delete):
                 signal.connect(
                     calendar_changed, sender=model, dispatch_uid=f"calendar_{model.__name__}"
                 )
-        for through in (
-            Clinician.methods.through,
-            Room.equipment.through,
-            Method.required_equipment.through,
-        ):
+        for field in WATCHED_M2M:
             m2m_changed.connect(
-                calendar_changed, sender=through, dispatch_uid=f"calendar_{through.__name__}"
+                calendar_changed,
+                sender=field.through,
+                dispatch_uid=f"calendar_{field.through.__name__}",
             )
-        post_delete.connect(calendar_changed, sender=Method, dispatch_uid="calendar_Method")
         post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="calendar_User")

@@ -8,11 +8,11 @@ and laying them out on days costs more than the search itself, so each process k
 copy, with each day's free hours worked out once.
 
 The copy belongs to a token, `ClinicSettings.calendar_token`, which every change to those
-rows replaces (the signals connected in `plans.apps`), in the same transaction as the
-change. The settings row is read by every request and every booking, so each worker
-sees a change at once and rebuilds its copy: there is no time during which a stale copy
-is used. Writes that send no signals (`bulk_create`, `QuerySet.update`) on these models
-must call `calendar_changed()` themselves.
+rows replaces (the signals `plans.apps` connects for each of `WATCHED`), in the same
+transaction as the change. The settings row is read by every request and every booking,
+so each worker sees a change at once and rebuilds its copy: there is no time during which
+a stale copy is used. Writes that send no signals (`bulk_create`, `QuerySet.update`) on
+these models must call `calendar_changed()` themselves.
 """
 
 import threading
@@ -28,6 +28,7 @@ from clinic.models import (
     Clinician,
     ClinicSettings,
     Closure,
+    Equipment,
     Method,
     OpeningHours,
     Room,
@@ -35,6 +36,15 @@ from clinic.models import (
     WorkingHours,
 )
 from plans import slots
+
+# What the standing calendar is made of: `_read` reads these models and many-to-many
+# fields and, besides, only the clinicians' users (their names, renewed by `user_saved`);
+# `tests/plans/test_calendar_signals.py` checks it reads nothing else. Every save and
+# delete of each model and every change to each field renews the token (`plans.apps`).
+# Methods and equipment are read only through the fields, but deleting one deletes its
+# rows there without an m2m signal.
+WATCHED = (OpeningHours, Closure, WorkingHours, TimeOff, Clinician, Room, Equipment, Method)
+WATCHED_M2M = (Clinician.methods, Room.equipment, Method.required_equipment)
 
 # Each process keeps at most this many (clinician or clinic, day) layouts; a clinic
 # searching years ahead starts again from empty rather than growing without end.
@@ -247,8 +257,8 @@ def user_saved(*, sender, update_fields=None, **_) -> None:
 def calendar_changed(*, action: str = "post_", **_) -> None:
     """Give the standing calendar a new token: every process reads it again on next use.
 
-    Connected to the signals of every model it is made of (`plans.apps`), once a
-    many-to-many change is done; call it after a write that sends none.
+    Connected to the signals of everything in `WATCHED` and `WATCHED_M2M` (`plans.apps`),
+    once a many-to-many change is done; call it after a write that sends none.
     """
     if action.startswith("post_"):
         ClinicSettings.objects.filter(pk=1).update(calendar_token=uuid.uuid4())
