@@ -6,30 +6,36 @@ in one statement, written out (`_permissions_sql`): the ORM's version of it join
 permission to every group and took longer to build than the database took to run it.
 The answers are the same as Django's (the tests compare), and still read afresh on every
 request, so a permission an admin grants or withdraws counts from the user's next page.
+The async `aget_all_permissions` runs the same statement: Django 6.1 has no async cursor,
+so it goes through `sync_to_async` as Django's own async reads do.
+
+Everything else, reading the signed-in user included, is Django's.
 """
 
 from functools import cache
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
-from clinic.rows import by_pk
-
 
 class ModelBackend(backends.ModelBackend):
-    def get_user(self, user_id):
-        # As Django's, with the user read by `by_pk`: every request reads them. (The
-        # async `aget_user` is Django's, reading the same row.)
-        user = by_pk(get_user_model(), user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
-
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
             user_obj._perm_cache = _permissions(user_obj)
+        return user_obj._perm_cache
+
+    async def aget_all_permissions(self, user_obj, obj=None):
+        # Django's async twin makes its own two queries; this one runs the sync one's
+        # statement and shares its cache, so both ways answer alike.
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = await sync_to_async(_permissions)(user_obj)
         return user_obj._perm_cache
 
 

@@ -186,7 +186,6 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-SESSION_ENGINE = "clinic.sessions"  # the database's, read faster: see clinic/sessions.py
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
