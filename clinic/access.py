@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 
 from clinic.models import Clinician
 from patients.models import Patient
-from plans.models import Session, TreatmentPlan
+from plans.models import Appointment, Session, TreatmentPlan
 
 VIEW_SCHEDULE = "plans.view_session"
 CHANGE_SESSION = "plans.change_session"
@@ -57,11 +57,26 @@ def plan_for(user, pk: int, permission: str = VIEW_PLAN) -> TreatmentPlan:
 
 
 def session_for(user, pk: int, permission: str = CHANGE_SESSION) -> Session:
-    """A session with what its actions read (plan, protocol, patient) in one query."""
+    """A session of a course with what its pages read (plan, protocol, patient), in one
+    query."""
     require(user, permission)
     return get_object_or_404(
-        Session.objects.select_related(
-            "plan__protocol", "plan__patient", "patient", "clinician__user", "room"
+        Session.objects.select_related("plan__protocol__method", "plan__patient", "patient"),
+        pk=pk,
+    )
+
+
+def appointment_for(user, pk: int, permission: str = CHANGE_SESSION) -> Appointment:
+    """An appointment with its session, plan, patient, clinician and room, in one query.
+    Appointments are a session's: the session's permissions govern them."""
+    require(user, permission)
+    return get_object_or_404(
+        Appointment.objects.select_related(
+            "session__plan__protocol__method",
+            "session__plan__patient",
+            "patient",
+            "clinician__user",
+            "room",
         ),
         pk=pk,
     )

@@ -1,8 +1,7 @@
 """The clock seam: everything that asks "what time is it?" asks here.
 
-Tests move the clock with `tests.conftest`'s `clock` fixture (one fixed instant for
-the whole suite, overridable per test, or from `CLINIC_TEST_NOW`); nothing else in the
-code reads `timezone.now()` or `date.today()`.
+Tests hold the clock with `tests.conftest`'s `clock` fixture (one fixed instant for the
+whole suite, `CLINIC_TEST_NOW`, movable per test); the code reads the time only here.
 """
 
 from datetime import date, datetime
@@ -10,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+# What `now` asks; the tests' `clock` fixture replaces it.
+_source = timezone.now
+
 
 def now() -> datetime:
-    """The current instant, aware, in UTC."""
-    return timezone.now()
+    """The current instant, aware."""
+    return _source()
 
 
 def today(tz: ZoneInfo) -> date:

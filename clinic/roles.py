@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
             "change_treatmentplan",
             "view_session",
             "change_session",
+            "view_appointment",
+            "change_appointment",
             "record_treatment",
             "override_contraindication",
         },
@@ -46,7 +48,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
     RECEPTIONIST: {
         "clinic": {"view_room", "view_clinician", "view_closure"},
         "patients": {"view_patient", "add_patient", "change_patient"},
-        "plans": {"view_protocol", "view_treatmentplan", "view_session", "change_session"},
+        "plans": {
+            "view_protocol",
+            "view_treatmentplan",
+            "view_session",
+            "change_session",
+            "view_appointment",
+            "change_appointment",
+        },
     },
 }
 

@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import Clinician, Contraindication, Product
 
 BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
@@ -73,7 +74,7 @@ class Patient(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
     def clean(self):
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+        if self.date_of_birth and self.date_of_birth > clock.today(timezone.get_current_timezone()):
             raise ValidationError({"date_of_birth": BIRTH_IN_FUTURE})
 
 
@@ -113,7 +114,7 @@ class Screening(models.Model):
     wants_anaesthetic_cream = models.BooleanField(default=False)
 
     clinical_notes = models.TextField(blank=True)
-    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["patient", "-screened_on", "-id"]
@@ -129,7 +130,7 @@ class Screening(models.Model):
 
     def clean(self):
         errors = {}
-        if self.screened_on and self.screened_on > timezone.localdate():
+        if self.screened_on and self.screened_on > clock.today(timezone.get_current_timezone()):
             errors["screened_on"] = SCREENED_IN_FUTURE
         patient = getattr(self, "patient", None) if self.patient_id else None
         if patient and self.screened_on and self.screened_on < patient.date_of_birth:

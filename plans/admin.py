@@ -6,7 +6,15 @@ from django.template.loader import render_to_string
 
 from clinic.models import ClinicSettings
 from plans import engine, services
-from plans.models import PHASE_FIELDS, ProductUse, Protocol, ProtocolPhase, Session, TreatmentPlan
+from plans.models import (
+    PHASE_FIELDS,
+    Appointment,
+    ProductUse,
+    Protocol,
+    ProtocolPhase,
+    Session,
+    TreatmentPlan,
+)
 
 PREVIEW_MONTHS = 12
 
@@ -112,9 +120,11 @@ class ProtocolAdmin(admin.ModelAdmin):
     def preview(self, obj):
         if not obj.pk or not obj.phase_values():
             return "Save the protocol with its phases to see its sessions."
-        today = ClinicSettings.load().today()
+        clinic = ClinicSettings.load()
+        today = clinic.today()
+        phases = engine.with_default_tolerance(obj.phase_values(), clinic.default_tolerance_percent)
         try:
-            windows = engine.expand(obj.phase_values(), today, horizon_months=PREVIEW_MONTHS)
+            windows = engine.expand(phases, today, horizon_months=PREVIEW_MONTHS)
         except engine.ProtocolError as error:
             return str(error)
         year_end = engine.add_interval(today, PREVIEW_MONTHS, engine.Unit.MONTH)
@@ -144,27 +154,26 @@ class ProtocolAdmin(admin.ModelAdmin):
             )
 
 
-class SessionInline(admin.TabularInline):
-    model = Session
+class ReadOnlyInline(admin.TabularInline):
+    """Rows that only the services write (bookings, state changes): shown, never edited."""
+
     extra = 0
     can_delete = False
-    fields = [
-        "number",
-        "phase",
-        "due",
-        "earliest",
-        "latest",
-        "optional",
-        "status",
-        "starts_at",
-        "clinician",
-        "room",
-    ]
-    readonly_fields = fields
     show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SessionInline(ReadOnlyInline):
+    model = Session
+    fields = ["number", "phase", "due", "earliest", "latest", "optional", "status"]
 
 
 class TreatmentPlanAdminForm(forms.ModelForm):
@@ -227,45 +236,55 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
         return False
 
 
-class ProductUseInline(admin.TabularInline):
-    model = ProductUse
-    extra = 0
-    autocomplete_fields = ["batch"]
-
-
-@admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
-    inlines = [ProductUseInline]
-    list_display = [
-        "plan",
-        "number",
-        "due",
-        "earliest",
-        "latest",
-        "status",
-        "starts_at",
-        "clinician",
-        "room",
-        "needs_rebooking",
-    ]
-    list_filter = ["status", "needs_rebooking", "optional", "clinician", "room"]
-    search_fields = ["patient__last_name", "patient__first_name"]
-    list_select_related = ["plan__protocol", "plan__patient", "clinician__user", "room"]
-    raw_id_fields = ["plan", "patient"]
-    readonly_fields = [
-        "plan",
-        "patient",
-        "number",
-        "phase",
-        "due",
-        "earliest",
-        "latest",
-        "optional",
-    ]
-    date_hierarchy = "due"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Sessions and appointments change only through the services, which check hours,
+    closures, clashes, spacing, safety and the order of a course: the schedule and the
+    plan pages do that. Admin shows them, with their history, and changes nothing."""
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AppointmentInline(ReadOnlyInline):
+    model = Appointment
+    fields = ["starts_at", "ends_at", "clinician", "room", "status", "reason", "outside_window"]
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    inlines = [AppointmentInline]
+    list_display = ["plan", "number", "due", "earliest", "latest", "optional", "status"]
+    list_filter = ["status", "optional"]
+    search_fields = ["patient__last_name", "patient__first_name"]
+    list_select_related = ["plan__protocol", "plan__patient"]
+    date_hierarchy = "due"
+
+
+class ProductUseInline(ReadOnlyInline):
+    model = ProductUse
+    fields = ["batch", "quantity_ml"]
+    show_change_link = False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    inlines = [ProductUseInline]
+    list_display = [
+        "session",
+        "starts_at",
+        "clinician",
+        "room",
+        "status",
+        "needs_rebooking",
+        "outside_window",
+    ]
+    list_filter = ["status", "needs_rebooking", "outside_window", "clinician", "room"]
+    search_fields = ["patient__last_name", "patient__first_name"]
+    list_select_related = ["session__plan__protocol", "patient", "clinician__user", "room"]
+    date_hierarchy = "starts_at"

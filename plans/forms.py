@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clinic.models import Clinician, Product, ProductBatch, Room, TreatmentArea, Weekday
-from plans import engine
+from plans import engine, slots
 from plans.models import Protocol, TreatmentPlan
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -104,6 +104,9 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason for cancelling", max_length=200, help_text="e.g. “patient ill, will call”"
     )
+    by_clinic = forms.BooleanField(
+        label="Cancelled by the clinic", required=False, help_text="Otherwise by the patient."
+    )
 
 
 class BatchChoiceField(forms.ModelMultipleChoiceField):
@@ -176,6 +179,7 @@ class SlotForm(forms.Form):
     starts_at = forms.CharField(widget=forms.HiddenInput)
     clinician = forms.ModelChoiceField(queryset=Clinician.objects.all(), widget=forms.HiddenInput)
     room = forms.ModelChoiceField(queryset=Room.objects.all(), widget=forms.HiddenInput)
+    confirm_outside = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_starts_at(self) -> datetime:
         try:
@@ -196,3 +200,32 @@ class OverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+
+
+class TypedTimeForm(forms.Form):
+    """A date and time typed by reception, checked like a suggestion: hours, closures,
+    clashes, equipment, spacing; outside the window only once confirmed."""
+
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
+    clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
+    room = forms.ModelChoiceField(queryset=Room.objects.none())
+    confirm_outside = forms.BooleanField(
+        label="Book it even if it is outside the session's window", required=False
+    )
+
+    def __init__(self, *args, plan: TreatmentPlan, tz, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        method = plan.protocol.method
+        self.fields["clinician"].queryset = Clinician.objects.filter(
+            is_active=True, methods=method
+        ).select_related("user")
+        self.fields["room"].queryset = Room.objects.filter(is_active=True)
+        self.initial.setdefault("clinician", plan.clinician_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day") and data.get("time"):
+            data["starts_at"] = slots.local_moment(data["day"], data["time"], self.tz)
+        return data

@@ -19,8 +19,9 @@ from plans import engine
 SESSION_KEPT = "A {status} session is part of the patient's record and cannot be deleted."
 WINDOW_ORDER = "The session's window must hold its due date (earliest ≤ due ≤ latest)."
 BOOKING_ENDS_BEFORE_START = "A booking must end after it starts."
-BOOKING_INCOMPLETE = "A booked session needs a start, an end, a clinician and a room."
-CANCEL_NEEDS_REASON = "Say why the session was cancelled."
+BOOKING_INCOMPLETE = "A booked appointment needs a room."
+CANCEL_NEEDS_REASON = "Say why the appointment was cancelled."
+APPOINTMENT_KEPT = "An appointment is part of the patient's record and cannot be deleted."
 PREFERENCE_ORDER = "The preferred time must end after it starts."
 
 
@@ -230,6 +231,11 @@ class TreatmentPlan(models.Model):
         validators=[weekdays_validator],
         help_text="Days the patient can come, as weekday numbers (0 = Monday); empty = any.",
     )
+    other_clinicians_ok = models.BooleanField(
+        "another clinician will do",
+        default=False,
+        help_text="The patient accepts another clinician when the plan's own has no time.",
+    )
     preferred_after = models.TimeField(null=True, blank=True, help_text="e.g. after 17:00")
     preferred_before = models.TimeField(null=True, blank=True)
     contraindication_override = models.TextField(
@@ -301,30 +307,35 @@ class PlanPhase(PhaseFields):
 
 class SessionQuerySet(models.QuerySet):
     def delete(self):
-        kept = self.exclude(status=Session.Status.PLANNED).first()
+        kept = self.exclude(status=Session.Status.TO_BOOK).first()
+        if kept is None:
+            kept = self.filter(appointments__isnull=False).first()
         if kept is not None:
             raise ValidationError(SESSION_KEPT.format(status=kept.get_status_display().lower()))
         return super().delete()
 
 
 class Session(models.Model):
-    """One dated visit of a plan: planned within its window, then booked, then done.
+    """One step of a course ("session 3 of 14"): its number, phase and window.
 
-    `patient` repeats `plan.patient` so the database itself can refuse two bookings of
-    one patient at the same time.
+    A session keeps its number for life. Its appointments (`Appointment`) are the times
+    it was booked; at most one is live (booked, arrived or done) and every earlier one is
+    kept with its reason. `status` is derived from them by the services that write
+    appointments, in the same transaction: to book, booked, done; or, for a step the
+    course no longer asks for, skipped (an optional step not needed) or no longer needed.
+
+    `patient` repeats `plan.patient` for the appointments' patient.
     """
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
+        TO_BOOK = "to_book", "To book"
         BOOKED = "booked", "Booked"
-        ARRIVED = "arrived", "Arrived"
         DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "No-show"
+        SKIPPED = "skipped", "Skipped"
+        NOT_NEEDED = "not_needed", "No longer needed"
 
-    # The statuses that hold a time in the calendar (a cancelled session frees its slot;
-    # a done one keeps its room until its end).
-    OCCUPYING = (Status.BOOKED, Status.ARRIVED, Status.DONE)
+    # The states a step is finished in: the course moves on past them.
+    CLOSED = (Status.DONE, Status.SKIPPED, Status.NOT_NEEDED)
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="sessions")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
@@ -334,32 +345,9 @@ class Session(models.Model):
     earliest = models.DateField()
     latest = models.DateField()
     optional = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
-    clinician = models.ForeignKey(
-        Clinician, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
-    )
-    room = models.ForeignKey(
-        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
-    )
-    blocks_until = models.DateTimeField(
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="End of the booking plus the clinic's buffer: the clinician and room are "
-        "held until then.",
-    )
-    cancel_reason = models.CharField(max_length=200, blank=True)
-    needs_rebooking = models.BooleanField(
-        default=False,
-        help_text="Set when a closure, time off or re-planning leaves the booking invalid.",
-    )
-    arrived_at = models.DateTimeField(null=True, blank=True)
-    areas_treated = models.ManyToManyField(TreatmentArea, blank=True, related_name="+")
-    notes = models.TextField(blank=True, help_text="Clinical notes of the session.")
-    complications = models.TextField(
-        blank=True, help_text="Anything beyond the expected redness, swelling or small bruises."
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_BOOK)
+    closed_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why a skipped or no-longer-needed step closed."
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -371,41 +359,12 @@ class Session(models.Model):
             ("record_treatment", "Can record a session as done"),
             ("override_contraindication", "Can book despite a contraindication"),
         ]
-        indexes = [
-            models.Index(fields=["starts_at"]),
-            # The calendar reads "what holds a resource between these instants".
-            models.Index(fields=["status", "starts_at"]),
-            models.Index(fields=["status", "earliest"]),
-        ]
+        indexes = [models.Index(fields=["status", "earliest"])]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="session_number_unique"),
             models.CheckConstraint(
                 condition=Q(earliest__lte=F("due")) & Q(due__lte=F("latest")),
                 name="session_window_holds_due",
-            ),
-            models.CheckConstraint(
-                condition=(Q(starts_at__isnull=True) & Q(ends_at__isnull=True))
-                | Q(ends_at__gt=F("starts_at")),
-                name="session_booking_times",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status__in=["booked", "arrived"])
-                | Q(
-                    starts_at__isnull=False,
-                    ends_at__isnull=False,
-                    clinician__isnull=False,
-                    room__isnull=False,
-                    blocks_until__isnull=False,
-                ),
-                name="session_booked_has_slot",
-            ),
-            models.CheckConstraint(
-                condition=Q(blocks_until__isnull=True) | Q(blocks_until__gte=F("ends_at")),
-                name="session_buffer_after_end",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
-                name="session_cancel_has_reason",
             ),
         ]
 
@@ -418,44 +377,178 @@ class Session(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        errors = {}
         if (
             self.earliest
             and self.due
             and self.latest
             and not (self.earliest <= self.due <= self.latest)
         ):
-            errors["due"] = WINDOW_ORDER
+            raise ValidationError({"due": WINDOW_ORDER})
+
+    def delete(self, *args, **kwargs):
+        if self.status != self.Status.TO_BOOK or self.appointments.exists():
+            raise ValidationError(SESSION_KEPT.format(status=self.get_status_display().lower()))
+        return super().delete(*args, **kwargs)
+
+    def holds(self, day) -> bool:
+        """Whether `day` lies in the session's window."""
+        return self.earliest <= day <= self.latest
+
+    def days_outside(self, day) -> int:
+        """How many days `day` lies before (negative) or after (positive) the window."""
+        if day < self.earliest:
+            return (day - self.earliest).days
+        if day > self.latest:
+            return (day - self.latest).days
+        return 0
+
+
+class Appointment(models.Model):
+    """A time a session was booked for: who, where, and what became of it.
+
+    Appointments are never deleted: a cancelled or missed one stays on the record with
+    its reason, and the session gets a new one. A done appointment holds the treatment
+    record (areas, batches used, notes, complications).
+    """
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        DONE = "done", "Done"
+        CANCELLED_BY_PATIENT = "cancelled_patient", "Cancelled by patient"
+        CANCELLED_BY_CLINIC = "cancelled_clinic", "Cancelled by clinic"
+        NO_SHOW = "no_show", "No-show"
+
+    # Holding the clinician, room and patient now (the no-double-booking constraints).
+    LIVE = (Status.BOOKED, Status.ARRIVED)
+    # Holding a time in the calendar: a done appointment keeps its room until its end.
+    OCCUPYING = (Status.BOOKED, Status.ARRIVED, Status.DONE)
+    CANCELLED = (Status.CANCELLED_BY_PATIENT, Status.CANCELLED_BY_CLINIC)
+    # Ended without treatment: the session goes back to "to book".
+    MISSED = (*CANCELLED, Status.NO_SHOW)
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    blocks_until = models.DateTimeField(
+        editable=False,
+        help_text="End of the appointment plus the clinic's buffer: the clinician and room "
+        "are held until then.",
+    )
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    reason = models.CharField(
+        max_length=200, blank=True, help_text="Why it was cancelled or missed."
+    )
+    outside_window = models.BooleanField(
+        default=False,
+        help_text="Booked outside its session's window, confirmed by whoever booked it.",
+    )
+    needs_rebooking = models.BooleanField(
+        default=False,
+        help_text="Set when a closure, time off or re-planning leaves it invalid: it is on "
+        "reception's rebooking worklist until moved.",
+    )
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    areas_treated = models.ManyToManyField(TreatmentArea, blank=True, related_name="+")
+    notes = models.TextField(blank=True, help_text="Clinical notes of the session.")
+    complications = models.TextField(
+        blank=True, help_text="Anything beyond the expected redness, swelling or small bruises."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            # The calendar reads "what holds a resource between these instants".
+            models.Index(fields=["status", "starts_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(status__in=["booked", "arrived", "done"]),
+                name="appointment_one_live_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointment_times"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocks_until__gte=F("ends_at")), name="appointment_buffer_after_end"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["booked", "arrived"]) | Q(room__isnull=False),
+                name="appointment_booked_has_room",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["cancelled_patient", "cancelled_clinic"]) | ~Q(reason=""),
+                name="appointment_cancel_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session} on {self.starts_at:%d %b %Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.session_id and not self.patient_id:
+            self.patient_id = self.session.patient_id
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = BOOKING_ENDS_BEFORE_START
-        if self.status in (self.Status.BOOKED, self.Status.ARRIVED) and not (
-            self.starts_at and self.ends_at and self.clinician_id and self.room_id
-        ):
-            errors["starts_at"] = BOOKING_INCOMPLETE
-        if self.status == self.Status.CANCELLED and not self.cancel_reason.strip():
-            errors["cancel_reason"] = CANCEL_NEEDS_REASON
+        if self.status in self.LIVE and not self.room_id:
+            errors["room"] = BOOKING_INCOMPLETE
+        if self.status in self.CANCELLED and not self.reason.strip():
+            errors["reason"] = CANCEL_NEEDS_REASON
         if errors:
             raise ValidationError(errors)
 
     def delete(self, *args, **kwargs):
-        if self.status != self.Status.PLANNED:
-            raise ValidationError(SESSION_KEPT.format(status=self.get_status_display().lower()))
-        return super().delete(*args, **kwargs)
+        raise ValidationError(APPOINTMENT_KEPT)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE
 
 
 class ProductUse(models.Model):
-    """A traced use of a product in a session: which batch (lot) went into the patient."""
+    """A traced use of a product in an appointment: which batch (lot) went into the patient."""
 
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="product_uses")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="product_uses"
+    )
     batch = models.ForeignKey(ProductBatch, on_delete=models.PROTECT, related_name="uses")
     quantity_ml = models.DecimalField(
         "quantity (ml)", max_digits=5, decimal_places=2, null=True, blank=True
     )
 
     class Meta:
-        ordering = ["session", "id"]
+        ordering = ["appointment", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "batch"], name="product_use_once_per_batch"),
+            models.UniqueConstraint(
+                fields=["appointment", "batch"], name="product_use_once_per_batch"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity_ml__isnull=True) | Q(quantity_ml__gt=0),
                 name="product_use_positive_quantity",
@@ -463,4 +556,4 @@ class ProductUse(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.batch} in {self.session}"
+        return f"{self.batch} in {self.appointment}"

@@ -1,53 +1,33 @@
-"""Read queries for the pages: the day and week schedules, the recall board, timelines.
+"""Read queries for the pages: the day and week schedules, the recall board, the
+rebooking worklist, a plan's sessions and their appointments.
 
-Each selector runs a fixed number of queries whatever the number of bookings (the page
-tests count them). The schedule is the busiest page of the clinic (160 bookings on a busy
-day, opened all day long at the desk), so it is read as plain values in one statement
-written out in SQL (`_CARD_SQL`), never as model instances, and each booking's card
-markup is built here once, in Python, straight from its row: Django's template engine
-costs about as much per printed variable as a card costs whole this way, and a busy day
-prints thousands of them. Templates print a column's cards in one go; the card markup
-lives in one place, `to_card`.
-
-The grid: a day is cut into rows of `ROW_MINUTES`; a booking's CSS classes `r-N` and
-`s-N` place it at row N and make it span N rows (the CSP forbids inline styles, so the
-positions are classes defined in `static/clinic/grid.css`).
+Each selector runs a fixed number of queries whatever the number of appointments (the
+page tests count them). The schedule is the busiest page of the clinic (160
+appointments on a busy day, opened all day long at the desk), so it is read as plain
+values in one statement (`sql.card_values`), never as model instances, and each card's
+markup is built once in Python from its row (`plans.cards`).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from html import escape
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from clinic.models import Clinician, Room
 from patients.models import Patient, Screening
-from plans import slots
+from plans import cards, safety, slots, sql
 from plans.calendar import ClinicCalendar, Closed, Listed, listed_clinicians, listed_room
-from plans.models import Session, TreatmentPlan
+from plans.models import Appointment, Session, TreatmentPlan
 
-ROW_MINUTES = 5
-MAX_ROWS = 24 * 60 // ROW_MINUTES
-MAX_SPAN = 8 * 60 // ROW_MINUTES
 DEFAULT_DAY = (time(8), time(20))
-ON_THE_SCHEDULE = frozenset(
-    (
-        Session.Status.BOOKED,
-        Session.Status.ARRIVED,
-        Session.Status.DONE,
-        Session.Status.NO_SHOW,
-        Session.Status.CANCELLED,
-    )
-)
-LIVE = (Session.Status.BOOKED, Session.Status.ARRIVED)
-STATUS_LABELS = {value: str(label) for value, label in Session.Status.choices}
+ON_THE_SCHEDULE = frozenset(Appointment.Status.values)
+STATUS_LABELS = {value: str(label) for value, label in Appointment.Status.choices}
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -57,7 +37,7 @@ class CardRow(NamedTuple):
     """What a card prints, read as plain values: model instances cost more than the
     page's budget."""
 
-    pk: int
+    pk: int  # the appointment's
     status: str
     needs_rebooking: bool
     starts_at: datetime
@@ -73,64 +53,14 @@ class CardRow(NamedTuple):
     of: int  # the plan's last session number: the `M` of "session N of M"
     starts: datetime  # `starts_at` and `ends_at` on the clinic's clock
     ends: datetime
+    session_id: int
 
 
-# The day's cards in one statement, written out rather than built by the ORM: building it
-# took the ORM as long as the database takes to run it, on every opening of the day.
-#
-# - Names are read by primary key in scalar subqueries rather than joins: with joins,
-#   PostgreSQL hashes every patient and every plan of the clinic to find the day's few.
-# - `wants_cream` comes from the latest screening (one per patient and day, so the date
-#   orders them) but only the arrival time it implies is ever shown, so reception sees
-#   the logistics and never the screening itself.
-# - `of` is read off the unique (plan, number) index.
-# - The plan's areas come as one row per session and area, in the order the card prints
-#   them: a second query by plan ids cost more than the sessions themselves.
-# - The times come without their zone, as UTC on PostgreSQL (`_card_rows`): its zoned times
-#   go through a loader written in Python, for each of the day's 320 times.
-# - `{where}` is one of the constant conditions below, never text from a request.
-_CARD_SQL = """
-SELECT s.id, s.status, s.needs_rebooking, {starts_at}, {ends_at}, s.number, s.plan_id,
-       s.clinician_id, s.room_id,
-       (SELECT p.last_name FROM patients_patient p WHERE p.id = s.patient_id),
-       (SELECT p.first_name FROM patients_patient p WHERE p.id = s.patient_id),
-       (SELECT pr.name FROM plans_treatmentplan t
-          JOIN plans_protocol pr ON pr.id = t.protocol_id
-         WHERE t.id = s.plan_id),
-       (SELECT sc.wants_anaesthetic_cream FROM patients_screening sc
-         WHERE sc.patient_id = s.patient_id
-         ORDER BY sc.screened_on DESC LIMIT 1),
-       (SELECT n.number FROM plans_session n WHERE n.plan_id = s.plan_id
-         ORDER BY n.number DESC LIMIT 1),
-       a.name
-  FROM plans_session s
-  LEFT JOIN plans_treatmentplan_areas pa ON pa.treatmentplan_id = s.plan_id
-  LEFT JOIN clinic_treatmentarea a ON a.id = pa.treatmentarea_id
- WHERE {where}
- ORDER BY s.starts_at, s.id, a.name, a.id
-"""
-# The schedule filters on `starts_at` only: the status is checked in Python, because on
-# SQLite (no planner statistics) a `status IN (...)` filter makes the planner walk the
-# status index through a year of history instead of the day's few rows of `starts_at`.
-_BETWEEN = "s.starts_at >= %s AND s.starts_at < %s"
-_ONE_SESSION = "s.id = %s"
-_CLINICIAN_BETWEEN = f"s.clinician_id = %s AND {_BETWEEN}"
-
-
-def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[int, str]]:
-    """The sessions a schedule shows (`where` one of the conditions above), in order, and
-    the areas of their plans (plan id -> "Face, Neck"). One query. Times are read on the
-    clinic's clock (`tz`) once here."""
-    ops = connection.ops
-    params = [ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
-    if connection.vendor == "postgresql":
-        times, zone = ("s.starts_at AT TIME ZONE 'UTC'", "s.ends_at AT TIME ZONE 'UTC'"), UTC
-    else:  # SQLite keeps times without a zone, in the connection's
-        times, zone = ("s.starts_at", "s.ends_at"), connection.timezone
-    sql = _CARD_SQL.format(where=where, starts_at=times[0], ends_at=times[1])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+def _card_rows(tz: ZoneInfo, kind: str, *params) -> tuple[list[CardRow], dict[int, str]]:
+    """The appointments a schedule shows (`kind` one of `sql`'s card conditions), in
+    order, and the areas of their plans (plan id -> "Face, Neck"). One query. Times are
+    read on the clinic's clock (`tz`) once here."""
+    fetched, zone = sql.card_values(kind, *params)
     rows: list[CardRow] = []
     areas: dict[int, list[str]] = {}
     last_pk = names = None
@@ -152,9 +82,10 @@ def _card_rows(tz: ZoneInfo, where: str, *params) -> tuple[list[CardRow], dict[i
                 values[13],
                 starts_at.astimezone(tz),
                 ends_at.astimezone(tz),
+                values[15],
             )
             rows.append(row)
-            # A plan's second session of the day finds its areas listed already.
+            # A plan's second appointment of the day finds its areas listed already.
             names = None if row.plan_id in areas else areas.setdefault(row.plan_id, [])
         if names is not None and values[14] is not None:
             names.append(values[14])
@@ -194,99 +125,6 @@ def _rooms_listed(ids) -> list[Listed]:
     return [listed_room(pk, name) for pk, name in rows]
 
 
-@dataclass(slots=True)
-class Card:
-    """One session as a schedule shows it: where it sits on the grid, and its markup."""
-
-    row: int  # the grid row it starts on and the rows it spans
-    span: int
-    html: SafeString  # the card without its grid cell
-
-
-# A day repeats its protocols, areas, rooms and statuses on card after card: each is
-# escaped once per process.
-_escape = lru_cache(maxsize=4096)(escape)
-
-
-def to_card(
-    row: CardRow,
-    *,
-    first_hour: int | None,
-    cream_minutes: int,
-    url_pattern: str,
-    actions_prefix: str,
-    areas: str,
-    place: str,
-    error: str = "",
-) -> Card:
-    """The card of one of `_card_rows`'s rows: every string from the database is escaped.
-
-    `url_pattern` is the session page's address for pk 0 and `actions_prefix` the action
-    menu's address without the pk: no `reverse` per card. `place` is the room on the
-    clinicians' view, the clinician on the rooms' view; `error` what a service refused,
-    shown on the card answered to htmx.
-
-    The actions are not printed: `actions_prefix` + pk answers them when the menu opens
-    (one form and CSRF token on the page instead of 160); without JavaScript the
-    session's own page offers the same actions. A busy day prints 160 cards, so the
-    markup is built here in one go, not field by field by the template engine.
-    """
-    pk, status, starts, ends = row.pk, row.status, row.starts, row.ends
-    live = status in LIVE
-    row_number = span = 1
-    if first_hour is not None:
-        # Placed by the clock, as the hour marks are: on the day the clocks change, a
-        # session at 04:00 sits by the 04:00 mark. Its length is its real one, so a
-        # session across the change itself (at night, when the clinic is shut) is drawn
-        # an hour shorter or longer than its printed times.
-        offset = (starts.hour - first_hour) * 60 + starts.minute
-        row_number = min(max(offset // ROW_MINUTES + 1, 1), MAX_ROWS)
-        length = (row.ends_at - row.starts_at).total_seconds() // 60
-        span = min(max(int(length // ROW_MINUTES), 1), MAX_SPAN)
-    url = _escape(url_pattern).replace("/0/", f"/{pk}/", 1)
-    meta = f"{_escape(f'session {row.number} of {row.of}')} · {_escape(row.protocol)}"
-    if row.wants_cream and live:
-        arrival = _hh_mm(starts - timedelta(minutes=cream_minutes))
-        meta = f'<span class="booking-arrival">Arrive {arrival}</span> · {meta}'
-    parts = [
-        f'<div class="booking-body status-{_escape(status)}'
-        f'{" needs-rebooking" if row.needs_rebooking else ""}" id="booking-{pk}">'
-        f'<div class="booking-line"><span class="booking-time">'
-        f"{_hh_mm(starts)}–{_hh_mm(ends)}</span>"
-    ]
-    if live:
-        parts.append(
-            f'<details class="booking-actions" hx-get="{_escape(actions_prefix)}{pk}"'
-            ' hx-trigger="toggle once" hx-target="find .booking-menu">'
-            f'<summary>Actions</summary><div class="booking-menu"><a href="{url}">'
-            "Session page</a></div></details>"
-        )
-    parts.append(
-        f'</div><a class="booking-patient" href="{url}">{escape(_patient_name(row))}</a>'
-        f'<div class="booking-meta">{meta}</div>'
-        f'<div class="booking-line"><span class="booking-meta">'
-        f"{_escape(' · '.join(filter(None, (areas, place))))}</span>"
-        f'<span class="badge text-bg-light border">'
-        f"{_escape(STATUS_LABELS.get(status, status))}</span></div>"
-    )
-    if row.needs_rebooking:
-        parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
-    if error:
-        parts.append(f'<div class="text-danger" role="alert">{escape(error)}</div>')
-    parts.append("</div>")
-    return Card(row_number, span, SafeString("".join(parts)))
-
-
-# Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
-# done some 400 times a page.
-_HH_MM = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
-
-
-def _hh_mm(moment: datetime) -> str:
-    # What f"{moment:%H:%M}" prints.
-    return _HH_MM[moment.hour * 60 + moment.minute]
-
-
 def _session_url() -> str:
     return reverse("session_detail", args=[0])
 
@@ -304,19 +142,19 @@ def schedule_card(
     by_room: bool,
     standing: ClinicCalendar,
     error: str = "",
-) -> Card:
+) -> cards.Card:
     """One card, as the day shows it, for the answer to an action. One query (two when the
     clinician or room it names is no longer active)."""
-    rows, areas = _card_rows(tz, _ONE_SESSION, pk)
+    rows, areas = _card_rows(tz, sql.ONE, pk)
     if not rows:
-        raise Session.DoesNotExist(pk)
+        raise Appointment.DoesNotExist(pk)
     row = rows[0]
     if by_room:  # the room is the column; the card names the clinician
         key, names = row.clinician_id, _clinician_names([row.clinician_id], standing)
     else:
         key, names = row.room_id, _room_names([row.room_id], standing)
     place = names.get(key, "")
-    return to_card(
+    return cards.to_card(
         row,
         first_hour=None,
         cream_minutes=cream_minutes,
@@ -324,6 +162,7 @@ def schedule_card(
         actions_prefix=_actions_prefix(row.starts.date()),
         areas=areas.get(row.plan_id, ""),
         place=place,
+        status_label=STATUS_LABELS[row.status],
         error=error,
     )
 
@@ -335,36 +174,7 @@ class Column:
     key: int
     heading: str  # markup, escaped: the name (and specialty), or the day and its notes
     closed: bool = False
-    bookings: list[Card] = field(default_factory=list)
-
-
-NO_BOOKINGS = '<p class="text-secondary small p-2 mb-0 r-1 s-6">No bookings.</p>'
-
-
-def _columns_html(columns: list[Column], *, rows: int, anchor: str, empty: str) -> SafeString:
-    """Every column in its section of the grid, each card in its cell, for the template to
-    print at once: the engine took longer over ten columns' dozen tags than over their 160
-    cards. `anchor` prefixes the heading ids, `empty` fills a column without cards."""
-    parts = []
-    for column in columns:
-        classes = "schedule-col"
-        if not column.bookings:
-            classes += " is-empty"
-        if column.closed:
-            classes += " closed-col"
-        parts.append(
-            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}">'
-            f'<h2 class="col-head" id="{anchor}-{column.key}">{column.heading}</h2>'
-            '<div class="slots">'
-        )
-        parts.extend(
-            f'<article class="booking r-{card.row} s-{card.span}">{card.html}</article>'
-            for card in column.bookings
-        )
-        if not column.bookings:
-            parts.append(empty)
-        parts.append(f'<div class="filler r-{rows}"></div></div></section>')
-    return SafeString("".join(parts))
+    bookings: list[cards.Card] = field(default_factory=list)
 
 
 @dataclass
@@ -384,9 +194,7 @@ class Grid:
 
     @property
     def hours_html(self) -> SafeString:
-        return SafeString(
-            "".join(f'<div class="hour r-{h.row} s-12">{h.label}</div>' for h in self.hours)
-        )
+        return cards.hours_html(self.hours)
 
 
 def _hours(opens: time, closes: time, sessions: list[CardRow]) -> tuple[int, int]:
@@ -400,7 +208,7 @@ def _hours(opens: time, closes: time, sessions: list[CardRow]) -> tuple[int, int
 
 
 def _grid(first_hour: int, last_hour: int) -> Grid:
-    per_hour = 60 // ROW_MINUTES
+    per_hour = 60 // cards.ROW_MINUTES
     hours = [
         Hour(f"{hour:02d}:00", (hour - first_hour) * per_hour + 1)
         for hour in range(first_hour, last_hour)
@@ -419,22 +227,18 @@ class DaySchedule:
 
     @property
     def columns_html(self) -> SafeString:
-        return _columns_html(self.columns, rows=self.grid.rows, anchor="col", empty=NO_BOOKINGS)
+        return cards.columns_html(
+            self.columns, rows=self.grid.rows, anchor="col", empty=cards.NO_BOOKINGS
+        )
 
 
 def _columns(listed: tuple[Listed, ...], keys: set[int | None], read_missing) -> dict[int, Column]:
     """A column for each active clinician or room (`listed`), and for any other one with a
     booking that day (`keys`)."""
     return {
-        item.pk: Column(item.pk, _heading(item))
+        item.pk: Column(item.pk, cards.column_heading(item.name, item.detail))
         for item in _with_former(listed, keys, read_missing)
     }
-
-
-def _heading(item: Listed) -> str:
-    if item.detail:
-        return f"{escape(item.name)}<small>{escape(item.detail)}</small>"
-    return escape(item.name)
 
 
 def day_schedule(
@@ -448,7 +252,7 @@ def day_schedule(
     """
     span = slots.day_spans(day, day, tz)[0]
     by_room = by == "room"
-    sessions, areas = _card_rows(tz, _BETWEEN, span.start, span.end)
+    sessions, areas = _card_rows(tz, sql.BETWEEN, span.start, span.end)
     opens, closes = standing.opening_on(day.weekday()) or DEFAULT_DAY
     grid = _grid(*_hours(opens, closes, sessions))
     rooms, clinicians = {s.room_id for s in sessions}, {s.clinician_id for s in sessions}
@@ -466,7 +270,7 @@ def day_schedule(
         if column is None:
             continue
         column.bookings.append(
-            to_card(
+            cards.to_card(
                 session,
                 first_hour=grid.first_hour,
                 cream_minutes=cream_minutes,
@@ -474,6 +278,7 @@ def day_schedule(
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
                 place=names.get(session.clinician_id if by_room else session.room_id, ""),
+                status_label=STATUS_LABELS[session.status],
             )
         )
     closures = standing.closed_between(day, day)
@@ -492,7 +297,7 @@ class WeekSchedule:
 
     @property
     def columns_html(self) -> SafeString:
-        return _columns_html(self.columns, rows=self.grid.rows, anchor="day", empty="")
+        return cards.columns_html(self.columns, rows=self.grid.rows, anchor="day", empty="")
 
 
 def week_schedule(
@@ -508,7 +313,7 @@ def week_schedule(
     and closures come from the standing calendar."""
     sunday = monday + timedelta(days=6)
     week = slots.day_spans(monday, sunday, tz)[0]
-    sessions, areas = _card_rows(tz, _CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
+    sessions, areas = _card_rows(tz, sql.CLINICIAN_BETWEEN, clinician.pk, week.start, week.end)
     # Every day shares the hours of the week's widest day, so the rows line up.
     grid = _grid(*_hours(*(standing.opening_on() or DEFAULT_DAY), sessions))
     by_day: dict[date, list] = defaultdict(list)
@@ -520,14 +325,13 @@ def week_schedule(
     for offset in range(7):
         day = monday + timedelta(days=offset)
         closed = standing.closed_between(day, day)
-        heading = f'<a href="{escape(reverse("schedule_day", args=[day]))}">{day:%a %d %b}</a>'
-        heading += "".join(f"<small>Closed: {escape(c.name)}</small>" for c in closed)
-        if day == today:
-            heading += "<small>Today</small>"
+        heading = cards.day_heading(
+            day, reverse("schedule_day", args=[day]), [c.name for c in closed], today=day == today
+        )
         column = Column(offset, heading, closed=bool(closed))
         actions_prefix = _actions_prefix(day)
         column.bookings = [
-            to_card(
+            cards.to_card(
                 session,
                 first_hour=grid.first_hour,
                 cream_minutes=cream_minutes,
@@ -535,6 +339,7 @@ def week_schedule(
                 actions_prefix=actions_prefix,
                 areas=areas.get(session.plan_id, ""),
                 place=rooms.get(session.room_id, ""),
+                status_label=STATUS_LABELS[session.status],
             )
             for session in by_day.get(day, ())
         ]
@@ -545,89 +350,126 @@ def week_schedule(
 # --- the recall board -------------------------------------------------------------------
 
 
+RECALL_DAYS = 7
+RECALL_PAGE = 50
+RECALL_STATES = {
+    "overdue": "Overdue",
+    "closing": "Window closing",
+    "open": "Window open",
+    "opening": "Window opening",
+}
+
+
 @dataclass
 class Recall:
     session: Session
-    state: str  # overdue, closing, open, opening
+    state: str  # one of RECALL_STATES
     label: str
+    review_needed: bool  # a clinician must review the plan's safety before booking
 
 
 @dataclass
-class RecallGroup:
-    protocol: str
-    phase: int
-    phase_text: str
+class RecallPage:
     recalls: list[Recall]
+    page: object  # django.core.paginator.Page
+    total: int
 
 
-RECALL_DAYS = 7
-
-
-def recall_board(today: date) -> list[RecallGroup]:
-    """Active plans whose next required session is not booked and is due soon or overdue.
-
-    "Next": the lowest-numbered planned, non-optional session of the plan. A plan with a
-    live booking is being looked after and stays off the board. Three queries.
-    """
+def recall_sessions(
+    today: date, *, state: str = "", protocol_id: int | None = None, clinician_id: int | None = None
+):
+    """Every session to book, not optional, of an active plan, whose window opens within
+    `RECALL_DAYS`, is open or has passed: whatever else the plan has booked."""
     soon = today + timedelta(days=RECALL_DAYS)
-    plan_sessions = Session.objects.filter(plan_id=OuterRef("plan_id"))
-    sessions = (
-        Session.objects.filter(
-            status=Session.Status.PLANNED,
-            optional=False,
-            plan__status=TreatmentPlan.Status.ACTIVE,
-            earliest__lte=soon,
-        )
-        .exclude(
-            Exists(
-                plan_sessions.filter(
-                    status=Session.Status.PLANNED, optional=False, number__lt=OuterRef("number")
-                )
-            )
-        )
-        .exclude(Exists(plan_sessions.filter(status__in=LIVE)))
-        .select_related("patient", "plan__protocol")
-        .prefetch_related("plan__phases")
-        .order_by("plan__protocol__name", "phase", "latest", "pk")
+    sessions = Session.objects.filter(
+        status=Session.Status.TO_BOOK,
+        optional=False,
+        plan__status=TreatmentPlan.Status.ACTIVE,
+        earliest__lte=soon,
     )
-    groups: dict[tuple[int, int], RecallGroup] = {}
-    for session in sessions:
-        phases = session.plan.phases.all()
-        phase = next((p for p in phases if p.position == session.phase), None)
-        key = (session.plan.protocol_id, session.phase)
-        if key not in groups:
-            groups[key] = RecallGroup(
-                session.plan.protocol.name, session.phase, str(phase) if phase else "", []
-            )
-        groups[key].recalls.append(_recall(session, today, soon))
-    return list(groups.values())
+    if state == "overdue":
+        sessions = sessions.filter(latest__lt=today)
+    elif state == "closing":
+        sessions = sessions.filter(latest__gte=today, latest__lte=soon)
+    elif state == "open":
+        sessions = sessions.filter(earliest__lte=today, latest__gt=soon)
+    elif state == "opening":
+        sessions = sessions.filter(earliest__gt=today, latest__gt=soon)
+    if protocol_id:
+        sessions = sessions.filter(plan__protocol_id=protocol_id)
+    if clinician_id:
+        sessions = sessions.filter(plan__clinician_id=clinician_id)
+    return sessions.order_by("latest", "plan_id", "number")
 
 
-def _recall(session: Session, today: date, soon: date) -> Recall:
+def recall_board(
+    today: date,
+    *,
+    page: str | int | None = 1,
+    state: str = "",
+    protocol_id: int | None = None,
+    clinician_id: int | None = None,
+) -> RecallPage:
+    """One page (`RECALL_PAGE` rows) of the recall board, most urgent first, each row
+    saying whether the plan needs a clinician's safety review before it can be booked.
+    A fixed number of queries whatever the clinic's size: the count, the page, then the
+    page's plans' products, screenings and the contraindications."""
+    sessions = recall_sessions(
+        today, state=state, protocol_id=protocol_id, clinician_id=clinician_id
+    ).select_related("patient", "plan__protocol", "plan__clinician__user")
+    paginator = Paginator(sessions, RECALL_PAGE)
+    current = paginator.get_page(page)
+    rows = list(current.object_list)
+    blocked = safety.review_needed([s.plan for s in rows])
+    soon = today + timedelta(days=RECALL_DAYS)
+    recalls = [_recall(s, today, soon, s.plan_id in blocked) for s in rows]
+    return RecallPage(recalls, current, paginator.count)
+
+
+def _recall(session: Session, today: date, soon: date, review: bool) -> Recall:
     if session.latest < today:
         days = (today - session.latest).days
-        return Recall(session, "overdue", f"overdue by {days} day{'s' if days != 1 else ''}")
+        label = f"overdue by {days} day{'s' if days != 1 else ''}"
+        return Recall(session, "overdue", label, review)
     if session.latest <= soon:
-        return Recall(session, "closing", f"window closes {session.latest:%a %d %b}")
+        return Recall(session, "closing", f"window closes {session.latest:%a %d %b}", review)
     if session.earliest <= today:
-        return Recall(session, "open", f"window open until {session.latest:%d %b}")
-    return Recall(session, "opening", f"window opens {session.earliest:%a %d %b}")
+        return Recall(session, "open", f"window open until {session.latest:%d %b}", review)
+    return Recall(session, "opening", f"window opens {session.earliest:%a %d %b}", review)
+
+
+# --- the rebooking worklist ---------------------------------------------------------------
+
+
+def rebooking_worklist():
+    """The live appointments a closure, a time off or a re-planned course left invalid,
+    soonest first: reception gives each a new time."""
+    return (
+        Appointment.objects.filter(needs_rebooking=True, status__in=Appointment.LIVE)
+        .select_related("session__plan__protocol", "patient", "clinician__user", "room")
+        .order_by("starts_at", "pk")
+    )
+
+
+def rebooking_count() -> int:
+    return Appointment.objects.filter(needs_rebooking=True, status__in=Appointment.LIVE).count()
 
 
 # --- a patient's plans ------------------------------------------------------------------
 
 
 def patient_plans(patient: Patient) -> list[TreatmentPlan]:
-    """Every plan of the patient with its sessions, protocol and areas. Four queries."""
+    """Every plan of the patient with its sessions and their appointments. Five queries."""
     return list(
         patient.plans.select_related("protocol", "clinician__user")
         .prefetch_related(
             "areas",
             "products",
+            Prefetch("sessions", queryset=Session.objects.order_by("number")),
             Prefetch(
-                "sessions",
-                queryset=Session.objects.select_related("clinician__user", "room").order_by(
-                    "number"
+                "sessions__appointments",
+                queryset=Appointment.objects.select_related("clinician__user", "room").order_by(
+                    "created_at", "pk"
                 ),
             ),
         )
@@ -635,13 +477,31 @@ def patient_plans(patient: Patient) -> list[TreatmentPlan]:
     )
 
 
-def latest_screening(patient: Patient) -> Screening | None:
-    return (
-        patient.screenings.select_related("screened_by__user")
-        .prefetch_related("allergic_to")
-        .order_by("-screened_on", "-id")
-        .first()
+def plan_sessions(plan: TreatmentPlan) -> list[Session]:
+    """The plan's sessions in order, each with its appointments, oldest first. Two
+    queries."""
+    return list(
+        plan.sessions.order_by("number").prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.select_related(
+                    "clinician__user", "room", "changed_by"
+                ).order_by("created_at", "pk"),
+            )
+        )
     )
+
+
+def current_appointment(session: Session) -> Appointment | None:
+    """The live or done appointment of a session (uses prefetched `appointments`)."""
+    for appointment in session.appointments.all():
+        if appointment.status in Appointment.OCCUPYING:
+            return appointment
+    return None
+
+
+def no_show_count(patient: Patient) -> int:
+    return Appointment.objects.filter(patient=patient, status=Appointment.Status.NO_SHOW).count()
 
 
 @dataclass(frozen=True)

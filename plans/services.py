@@ -5,6 +5,7 @@ arithmetic of its own.
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -12,11 +13,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import Clinician, ClinicSettings, Product, ProductBatch, TreatmentArea
 from patients.models import Patient
 from plans import engine
 from plans.models import (
     CANCEL_NEEDS_REASON,
+    Appointment,
     PlanPhase,
     ProductUse,
     Protocol,
@@ -30,14 +33,11 @@ PLAN_HAS_BOOKINGS = (
     "protocol can no longer change. Reschedule the sessions instead."
 )
 PROTOCOL_HAS_NO_PHASES = "This protocol has no phases yet; an admin must add them first."
-SESSION_NOT_OPEN = "Only a planned, booked or arrived session can be recorded as done."
+SESSION_NOT_OPEN = "Only a session to book or booked can be recorded as done."
 DONE_IN_FUTURE = "A session cannot be recorded as done in the future."
-EARLIER_STILL_OPEN = (
-    "Session {number} comes first: record it as done, or cancel it, before this one."
-)
+EARLIER_STILL_OPEN = "Session {number} comes first: record it as done before this one."
 BATCH_EXPIRED = "Expired on the day of the session: {batches}. Choose an unexpired batch."
 OPTIONAL_NOT_NEEDED = "Optional session not needed: a later session was held."
-OPEN = (Session.Status.PLANNED, Session.Status.BOOKED, Session.Status.ARRIVED)
 HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
 
 
@@ -90,9 +90,13 @@ def _expand(phases: Sequence[engine.Phase], start: date, horizon_months: int, fi
 
 
 def _copy_protocol(plan: TreatmentPlan) -> tuple[engine.Phase, ...]:
+    """The plan's own copy of its protocol's phases, each tolerance left to the clinic
+    written out: a later change of the clinic's default leaves the plan's windows alone."""
     phases = plan.protocol.phase_values()
     if not phases:
         raise ValidationError({"protocol": PROTOCOL_HAS_NO_PHASES})
+    percent = ClinicSettings.load().default_tolerance_percent
+    phases = engine.with_default_tolerance(phases, percent)
     plan.phases.all().delete()
     PlanPhase.objects.bulk_create(
         PlanPhase(plan=plan, position=position, **PlanPhase.fields_of(phase))
@@ -160,36 +164,56 @@ def plan_write_sessions(*, plan: TreatmentPlan, copy_protocol: bool) -> Treatmen
 
 
 def plan_can_change_dates(plan: TreatmentPlan) -> bool:
-    return not plan.pk or not plan.sessions.exclude(status=Session.Status.PLANNED).exists()
+    """Whether nothing of the plan was booked yet (a cancelled appointment counts)."""
+    return not plan.pk or not Appointment.objects.filter(session__plan=plan).exists()
 
 
-def _outcomes(plan: TreatmentPlan) -> list[engine.Outcome]:
-    """What happened so far: sessions done, and those skipped, up to the last done one."""
-    tz = ClinicSettings.load().tz
+def _outcomes(plan: TreatmentPlan, sessions: Sequence[Session], tz) -> list[engine.Outcome]:
+    """What happened so far, up to the last session done: sessions done on their day,
+    and those the course no longer asks for (skipped, no longer needed)."""
+    done = dict(
+        Appointment.objects.filter(session__plan=plan, status=Appointment.Status.DONE).values_list(
+            "session_id", "starts_at"
+        )
+    )
     outcomes = []
-    for session in plan.sessions.order_by("number"):
+    for session in sessions:
         if session.status == Session.Status.DONE:
             outcomes.append(
-                engine.Outcome(session.number, timezone.localdate(session.starts_at, tz))
+                engine.Outcome(session.number, timezone.localdate(done[session.pk], tz))
             )
-        elif session.status in (Session.Status.CANCELLED, Session.Status.NO_SHOW):
+        elif session.status in (Session.Status.SKIPPED, Session.Status.NOT_NEEDED):
             outcomes.append(engine.Outcome(session.number, None))
         else:
             break
+    while outcomes and outcomes[-1].held_on is None:
+        outcomes.pop()  # nothing after the last session done moves the course
     return outcomes
 
 
-@transaction.atomic
-def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
-    """Recompute the sessions still to come from what actually happened.
+@dataclass(frozen=True)
+class Replanned:
+    """The windows of the sessions still to come, recomputed; `outside`: the booked
+    appointments that now fall outside their session's new window."""
 
-    Planned sessions take their new windows (extra ones are added, surplus planned ones
-    removed); a booked session keeps its booking and is flagged `needs_rebooking` when its
-    date now falls outside its new window. Returns the bookings so flagged.
+    outside: list[Appointment]
+
+
+@transaction.atomic
+def plan_replan(*, plan: TreatmentPlan) -> Replanned:
+    """Recompute the sessions still to come from the sessions actually done.
+
+    Sessions keep their numbers. Those still to book or booked take their new windows
+    (extra ones are added, surplus ones still to book removed); a booked appointment
+    keeps its time and is listed when it now falls outside its window. An appointment of
+    a session the plan no longer has goes on the rebooking worklist, to be cancelled.
+    Cancellations and no-shows do not move the course, so they never come here.
     """
-    outcomes = _outcomes(plan)
+    tz = ClinicSettings.load().tz
+    sessions = list(plan.sessions.select_for_update().order_by("number"))
+    outcomes = _outcomes(plan, sessions, tz)
     if not outcomes:
-        return []
+        return Replanned([])
     try:
         windows = engine.replan(
             plan.phase_values(), plan.start_date, outcomes, horizon_months=plan.horizon_months
@@ -199,66 +223,103 @@ def plan_replan(*, plan: TreatmentPlan) -> list[Session]:
     except ValueError as error:
         # The engine refuses a history it cannot follow, e.g. sessions held out of order.
         raise ValidationError({"held_at": HELD_OUT_OF_ORDER}) from error
-    tz = ClinicSettings.load().tz
     last_recorded = outcomes[-1].number
-    upcoming = {s.number: s for s in plan.sessions.filter(number__gt=last_recorded)}
-    flagged, changed, created = [], [], []
+    upcoming = {s.number: s for s in sessions if s.number > last_recorded}
+    live = {
+        a.session_id: a
+        for a in Appointment.objects.filter(
+            session__plan=plan, session__number__gt=last_recorded, status__in=Appointment.LIVE
+        )
+    }
+    changed, created, outside = [], [], []
     for window in windows:
         session = upcoming.pop(window.number, None)
         if session is None:
             created.append(_session_rows(plan, [window])[0])
             continue
-        if session.status not in OPEN:
-            # Cancelled ahead of time: it stays as it is on record, and the re-plan that
-            # follows the sessions before it will count it as skipped.
+        if session.status in Session.CLOSED:
             continue
         session.phase, session.optional = window.phase, window.optional
         session.due, session.earliest, session.latest = window.due, window.earliest, window.latest
-        if session.starts_at is not None and session.status in Session.OCCUPYING:
-            booked_on = timezone.localdate(session.starts_at, tz)
-            session.needs_rebooking = not window.earliest <= booked_on <= window.latest
-            if session.needs_rebooking:
-                flagged.append(session)
         changed.append(session)
-    for session in upcoming.values():
-        if session.status in Session.OCCUPYING and session.starts_at is not None:
-            # The plan now ends before this booking: reception must call and cancel it.
-            session.needs_rebooking = True
-            flagged.append(session)
-            changed.append(session)
-    Session.objects.bulk_update(
-        changed, ["phase", "optional", "due", "earliest", "latest", "needs_rebooking"]
-    )
+        appointment = live.get(session.pk)
+        if appointment is not None and not session.holds(
+            timezone.localdate(appointment.starts_at, tz)
+        ):
+            appointment.session = session
+            outside.append(appointment)
+    Session.objects.bulk_update(changed, ["phase", "optional", "due", "earliest", "latest"])
     Session.objects.bulk_create(created)
-    surplus = [s.pk for s in upcoming.values() if s.status == Session.Status.PLANNED]
+    ended = [s for s in upcoming.values() if s.status not in Session.CLOSED]
+    surplus = [s.pk for s in ended if s.pk not in live]
     Session.objects.filter(pk__in=surplus).delete()
-    return flagged
+    for session in ended:
+        if session.pk in live:
+            # The plan now ends before this appointment: reception calls and cancels it.
+            Appointment.objects.filter(pk=live[session.pk].pk).update(needs_rebooking=True)
+            session.status, session.closed_reason = Session.Status.NOT_NEEDED, PLAN_ENDS_BEFORE
+            session.save(update_fields=["status", "closed_reason", "updated_at"])
+    return Replanned(outside)
+
+
+PLAN_ENDS_BEFORE = "The course, re-planned, ends before this session."
+
+
+def _locked_appointment(appointment: Appointment) -> Appointment:
+    """The appointment as it is now, locked until the transaction ends: a state change
+    checks the state it reads here, never the one its caller read earlier."""
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("session__plan__protocol", "patient")
+        .get(pk=appointment.pk)
+    )
+
+
+def _live_appointment(session: Session) -> Appointment | None:
+    return (
+        Appointment.objects.select_for_update()
+        .filter(session=session, status__in=Appointment.LIVE)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Done:
+    appointment: Appointment
+    outside: list[Appointment]  # later appointments now outside their new windows
 
 
 @transaction.atomic
 def session_mark_done(
     *,
     session: Session,
-    held_at,
-    ends_at=None,
+    held_at: datetime,
+    ends_at: datetime | None = None,
     areas: Iterable[TreatmentArea] = (),
     batches: Iterable[ProductBatch] = (),
     notes: str = "",
     complications: str = "",
     now: datetime | None = None,
-) -> Session:
+    by=None,
+) -> Done:
     """Record that a session took place at `held_at`, what was treated and injected (each
-    product traced to its batch), then re-plan the rest of the plan."""
-    if session.status not in (
-        Session.Status.PLANNED,
-        Session.Status.BOOKED,
-        Session.Status.ARRIVED,
-    ):
+    product traced to its batch), then re-plan the rest of the course from that day.
+
+    The session's live appointment becomes the done one; a session held without one (a
+    visit recorded afterwards) gets a done appointment with the plan's clinician.
+    """
+    session = (
+        Session.objects.select_for_update().select_related("plan__protocol").get(pk=session.pk)
+    )
+    if session.status not in (Session.Status.TO_BOOK, Session.Status.BOOKED):
         raise ValidationError(SESSION_NOT_OPEN)
-    if held_at > (now or timezone.now()):
+    if held_at > (now or clock.now()):
         raise ValidationError({"held_at": DONE_IN_FUTURE})
-    earlier = session.plan.sessions.filter(number__lt=session.number, status__in=OPEN)
-    required = earlier.filter(Q(optional=False) | ~Q(status=Session.Status.PLANNED)).first()
+    plan = session.plan
+    earlier = plan.sessions.filter(
+        number__lt=session.number, status__in=(Session.Status.TO_BOOK, Session.Status.BOOKED)
+    )
+    required = earlier.filter(Q(optional=False) | Q(status=Session.Status.BOOKED)).first()
     if required is not None:
         raise ValidationError(EARLIER_STILL_OPEN.format(number=required.number))
     clinic = ClinicSettings.load()
@@ -269,72 +330,99 @@ def session_mark_done(
         raise ValidationError(
             {"batches": BATCH_EXPIRED.format(batches=", ".join(str(b) for b in expired))}
         )
-    # Optional sessions left behind were not needed: kept on record as cancelled.
-    earlier.update(status=Session.Status.CANCELLED, cancel_reason=OPTIONAL_NOT_NEEDED)
-    length = session.plan.protocol.session_minutes
-    session.status = Session.Status.DONE
-    session.starts_at = held_at
-    session.ends_at = ends_at or held_at + timedelta(minutes=length)
-    session.blocks_until = session.ends_at + timedelta(minutes=clinic.buffer_minutes)
-    session.needs_rebooking = False
-    session.notes, session.complications = notes.strip(), complications.strip()
-    session.save(
-        update_fields=[
-            "status",
-            "starts_at",
-            "ends_at",
-            "blocks_until",
-            "needs_rebooking",
-            "notes",
-            "complications",
-            "updated_at",
-        ]
+    # Optional sessions left behind were not needed.
+    earlier.update(status=Session.Status.SKIPPED, closed_reason=OPTIONAL_NOT_NEEDED)
+    appointment = _live_appointment(session) or Appointment(
+        session=session,
+        patient_id=session.patient_id,
+        clinician_id=plan.clinician_id,
+        created_by=by,
     )
-    session.areas_treated.set(areas)
-    ProductUse.objects.bulk_create(ProductUse(session=session, batch=batch) for batch in batches)
-    plan_replan(plan=session.plan)
-    return session
-
-
-ARRIVAL_NOT_BOOKED = "Only a booked session can be marked as arrived."
-NO_SHOW_NOT_BOOKED = "Only a booked session can be marked as a no-show."
-CANCEL_NOT_OPEN = "Only a planned or booked session can be cancelled."
-
-
-@transaction.atomic
-def session_mark_arrived(*, session: Session, now: datetime | None = None) -> Session:
-    """The patient is at the desk: the receptionist checks them in."""
-    if session.status != Session.Status.BOOKED:
-        raise ValidationError(ARRIVAL_NOT_BOOKED)
-    session.status = Session.Status.ARRIVED
-    session.arrived_at = now or timezone.now()
-    session.save(update_fields=["status", "arrived_at", "updated_at"])
-    return session
-
-
-@transaction.atomic
-def session_mark_no_show(*, session: Session) -> Session:
-    """The patient did not come: the session is kept, its slot freed, the plan re-planned."""
-    if session.status not in (Session.Status.BOOKED, Session.Status.ARRIVED):
-        raise ValidationError(NO_SHOW_NOT_BOOKED)
-    session.status = Session.Status.NO_SHOW
+    appointment.status = Appointment.Status.DONE
+    appointment.starts_at = held_at
+    appointment.ends_at = ends_at or held_at + timedelta(minutes=plan.protocol.session_minutes)
+    appointment.blocks_until = appointment.ends_at + timedelta(minutes=clinic.buffer_minutes)
+    appointment.needs_rebooking = False
+    appointment.notes, appointment.complications = notes.strip(), complications.strip()
+    appointment.changed_by = by
+    appointment.full_clean(
+        exclude=["session", "patient", "clinician", "room", "created_by", "changed_by"]
+    )
+    appointment.save()
+    appointment.areas_treated.set(areas)
+    ProductUse.objects.bulk_create(
+        ProductUse(appointment=appointment, batch=batch) for batch in batches
+    )
+    session.status = Session.Status.DONE
     session.save(update_fields=["status", "updated_at"])
-    plan_replan(plan=session.plan)
-    return session
+    replanned = plan_replan(plan=plan)
+    return Done(appointment, replanned.outside)
+
+
+ARRIVAL_NOT_BOOKED = "Only a booked appointment can be marked as arrived; this one is {status}."
+NO_SHOW_NOT_BOOKED = "Only a booked appointment can be marked as a no-show; this one is {status}."
+CANCEL_NOT_OPEN = "Only a booked appointment can be cancelled; this one is {status}."
+
+
+def _refuse_unless(appointment: Appointment, allowed, message: str) -> None:
+    if appointment.status not in allowed:
+        raise ValidationError(message.format(status=appointment.get_status_display().lower()))
 
 
 @transaction.atomic
-def session_cancel(*, session: Session, reason: str) -> Session:
-    """Cancel with a reason: the session stays on record, its slot is freed."""
-    if session.status not in (Session.Status.PLANNED, Session.Status.BOOKED):
-        raise ValidationError(CANCEL_NOT_OPEN)
+def appointment_mark_arrived(
+    *, appointment: Appointment, now: datetime | None = None, by=None
+) -> Appointment:
+    """The patient is at the desk: the receptionist checks them in."""
+    appointment = _locked_appointment(appointment)
+    _refuse_unless(appointment, (Appointment.Status.BOOKED,), ARRIVAL_NOT_BOOKED)
+    appointment.status = Appointment.Status.ARRIVED
+    appointment.arrived_at = now or clock.now()
+    appointment.changed_by = by
+    appointment.save(update_fields=["status", "arrived_at", "changed_by", "changed_at"])
+    return appointment
+
+
+def _end_appointment(appointment: Appointment, status: str, reason: str, by) -> Appointment:
+    """The appointment ends without treatment and stays on the record with its reason;
+    its session goes back to "to book" with the same number and window."""
+    appointment.status, appointment.reason = status, reason
+    appointment.needs_rebooking = False
+    appointment.changed_by = by
+    appointment.save(
+        update_fields=["status", "reason", "needs_rebooking", "changed_by", "changed_at"]
+    )
+    Session.objects.filter(pk=appointment.session_id).update(
+        status=Session.Status.TO_BOOK, updated_at=clock.now()
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_mark_no_show(*, appointment: Appointment, by=None) -> Appointment:
+    """The patient did not come: kept on the record and counted; the session is to book
+    again, the rest of the course unchanged."""
+    appointment = _locked_appointment(appointment)
+    _refuse_unless(appointment, Appointment.LIVE, NO_SHOW_NOT_BOOKED)
+    return _end_appointment(appointment, Appointment.Status.NO_SHOW, "", by)
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, reason: str, by_clinic: bool = False, by=None
+) -> Appointment:
+    """Cancel with a reason, by the patient or by the clinic: kept on the record, its
+    time freed, the session to book again with the same window."""
     if not reason.strip():
-        raise ValidationError({"cancel_reason": CANCEL_NEEDS_REASON})
-    session.status = Session.Status.CANCELLED
-    session.cancel_reason = reason.strip()
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
-    plan_replan(plan=session.plan)
-    return session
+        raise ValidationError({"reason": CANCEL_NEEDS_REASON})
+    appointment = _locked_appointment(appointment)
+    _refuse_unless(appointment, (Appointment.Status.BOOKED,), CANCEL_NOT_OPEN)
+    status = (
+        Appointment.Status.CANCELLED_BY_CLINIC
+        if by_clinic
+        else Appointment.Status.CANCELLED_BY_PATIENT
+    )
+    return _end_appointment(appointment, status, reason.strip(), by)
 
 
 OVERRIDE_NEEDS_REASON = "Write the clinical reason for treating despite the contraindication."
@@ -349,6 +437,6 @@ def plan_record_override(
         raise ValidationError({"contraindication_override": OVERRIDE_NEEDS_REASON})
     plan.contraindication_override = reason.strip()
     plan.override_by = clinician
-    plan.override_at = timezone.now()
+    plan.override_at = clock.now()
     plan.save(update_fields=["contraindication_override", "override_by", "override_at"])
     return plan

@@ -182,6 +182,12 @@ def _wall_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
+def local_moment(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """The instant a clock in `tz` shows `wall` on `day` (see `_wall_to_utc` for times
+    that do not exist or happen twice), aware, in UTC."""
+    return _wall_to_utc(day, wall, tz)
+
+
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return _wall_to_utc(day, time(0), tz)
 

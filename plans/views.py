@@ -5,14 +5,12 @@ redirect with a message. Actions on a schedule card answer htmx with the card al
 the day stays where the receptionist left it; without JavaScript they redirect back.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,84 +18,71 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic import access
+from clinic import access, clock
 from clinic.forms import add_service_errors
 from clinic.models import Clinician, Room, Weekday
-from plans import booking, engine, selectors, services
+from plans import availability, booking, engine, safety, selectors, services
 from plans.calendar import clinic_calendar
-from plans.forms import CancelForm, DoneForm, OverrideForm, PlanForm, PreviewForm, SlotForm
-from plans.models import Session
+from plans.forms import (
+    CancelForm,
+    DoneForm,
+    OverrideForm,
+    PlanForm,
+    PreviewForm,
+    SlotForm,
+    TypedTimeForm,
+)
+from plans.models import Appointment, Protocol, Session
 from plans.slots import Slot
-
-CARD = "plans/schedule_day.html#booking"
-
 
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _messages_of(error: ValidationError) -> list[str]:
-    return list(error.messages)
+def _text(error: ValidationError) -> str:
+    return " ".join(error.messages)
 
 
-def _day_of(session: Session) -> date:
-    return timezone.localdate(session.starts_at) if session.starts_at else timezone.localdate()
-
-
-def _back(request: HttpRequest, session: Session):
-    """Where an action returns: the page it came from, else the session's day."""
+def _back(request: HttpRequest, default):
+    """Where an action returns: the page it came from, else `default` (a day or a URL)."""
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
-    return redirect("schedule_day", day=_day_of(session))
+    if isinstance(default, date):
+        return redirect("schedule_day", day=default)
+    return redirect(default)
 
 
-def _card(request: HttpRequest, session: Session, error: str = "") -> HttpResponse:
+def _day_of(appointment: Appointment) -> date:
+    return timezone.localdate(appointment.starts_at)
+
+
+def _card(request: HttpRequest, appointment: Appointment, error: str = "") -> HttpResponse:
     card = selectors.schedule_card(
-        session.pk,
+        appointment.pk,
         timezone.get_current_timezone(),
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
         by_room="by=room" in request.POST.get("next", ""),
         standing=clinic_calendar(request.clinic),
         error=error,
     )
-    return render(request, CARD, {"b": card})
+    return HttpResponse(card.html)
 
 
-def _card_context(request: HttpRequest, here: str) -> dict:
-    """What every schedule card shares, worked out once rather than 160 times."""
-    token = get_token(request)
-    return {
-        "here": here,
-        "here_quoted": quote(here),
-        "csrf_input": format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token
-        ),
-    }
-
-
-def _roles(request: HttpRequest) -> dict:
-    return {
-        "can_record": access.records_treatment(request.user),
-        "sees_clinical": access.sees_clinical(request.user),
-    }
-
-
-def _act(request: HttpRequest, session: Session, action, done_message: str) -> HttpResponse:
-    """Run a session service and answer the card (htmx) or go back with a message."""
+def _act(request: HttpRequest, appointment: Appointment, action, done_message: str):
+    """Run an appointment service and answer the card (htmx) or go back with a message."""
     try:
         action()
     except ValidationError as error:
-        text = " ".join(_messages_of(error))
         if request.htmx:
-            return _card(request, session, error=text)
-        messages.error(request, text)
-        return _back(request, session)
+            return _card(request, appointment, error=_text(error))
+        messages.error(request, _text(error))
+        return _back(request, _day_of(appointment))
     if request.htmx:
-        return _card(request, session)
+        return _card(request, appointment)
     messages.success(request, done_message)
-    return _back(request, session)
+    return _back(request, _day_of(appointment))
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -144,27 +129,28 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
 
 
 def _schedule_actions(request: HttpRequest, day: date, pk: str) -> HttpResponse:
-    """A card's action menu, which htmx loads when the menu opens (`?actions=<pk>`).
+    """A card's action menu, which htmx loads when the menu opens (`?actions=<pk>`, the
+    appointment's).
 
     One form on demand rather than 160 forms and CSRF tokens in every page of the day.
     `next` is the page the menu was opened on (htmx says which), so an action without
     htmx returns there and the card answered to htmx keeps the page's columns.
     """
     if not pk.isdigit():
-        return HttpResponse("Which session?", status=400)
-    session = access.session_for(request.user, int(pk), access.VIEW_SCHEDULE)
+        return HttpResponse("Which appointment?", status=400)
+    appointment = access.appointment_for(request.user, int(pk), access.VIEW_SCHEDULE)
     here = request.htmx.current_url_abs_path if request.htmx else None
     here = here or reverse("schedule_day", args=[day])
     return render(
         request,
         "plans/_schedule_actions.html",
         {
-            "session": session,
+            "appointment": appointment,
             "here": here,
             "can_record": access.records_treatment(request.user),
-            "can_arrive": session.status == Session.Status.BOOKED,
-            "can_move": session.status == Session.Status.BOOKED,
-            "live": session.status in selectors.LIVE,
+            "can_arrive": appointment.status == Appointment.Status.BOOKED,
+            "can_move": appointment.status == Appointment.Status.BOOKED,
+            "live": appointment.is_live,
         },
     )
 
@@ -198,100 +184,121 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
         "plans/schedule_week.html",
         {
             "week": week,
-            **_card_context(request, request.get_full_path()),
             "nav": "week",
             "clinicians": standing.clinicians,
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
             "today": request.clinic.today(),
-            **_roles(request),
         },
     )
 
 
-# --- one session ------------------------------------------------------------------------
+# --- one session and its appointments -------------------------------------------------
+
+
+def _roles(request: HttpRequest) -> dict:
+    return {
+        "can_record": access.records_treatment(request.user),
+        "sees_clinical": access.sees_clinical(request.user),
+    }
 
 
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A session of the course: its window, its live appointment and every earlier one."""
     session = access.session_for(request.user, pk, access.VIEW_SCHEDULE)
+    history = list(
+        session.appointments.select_related("clinician__user", "room", "changed_by")
+        .prefetch_related("areas_treated")
+        .order_by("created_at", "pk")
+    )
+    current = next((a for a in history if a.status in Appointment.OCCUPYING), None)
     roles = _roles(request)
-    done = session.status == Session.Status.DONE
+    uses = ()
+    if current and current.status == Appointment.Status.DONE and roles["sees_clinical"]:
+        uses = current.product_uses.select_related("batch__product")
     return render(
         request,
         "plans/session_detail.html",
         {
             "session": session,
+            "current": current,
+            "history": history,
             "cancel_form": CancelForm(),
-            "areas_treated": session.areas_treated.all() if done else (),
-            "uses": (
-                session.product_uses.select_related("batch__product")
-                if done and roles["sees_clinical"]
-                else ()
-            ),
+            "uses": uses,
             **roles,
         },
     )
 
 
 @require_POST
-def session_arrived(request: HttpRequest, pk: int) -> HttpResponse:
-    session = access.session_for(request.user, pk)
+def appointment_arrived(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.appointment_for(request.user, pk)
     return _act(
         request,
-        session,
-        lambda: services.session_mark_arrived(session=session),
-        f"{session.patient.full_name} has arrived.",
+        appointment,
+        lambda: services.appointment_mark_arrived(appointment=appointment, by=request.user),
+        f"{appointment.patient.full_name} has arrived.",
     )
 
 
 @require_POST
-def session_no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    session = access.session_for(request.user, pk)
+def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.appointment_for(request.user, pk)
     return _act(
         request,
-        session,
-        lambda: services.session_mark_no_show(session=session),
-        f"{session.patient.full_name} marked as a no-show; the plan was re-planned.",
+        appointment,
+        lambda: services.appointment_mark_no_show(appointment=appointment, by=request.user),
+        f"{appointment.patient.full_name} marked as a no-show; session "
+        f"{appointment.session.number} is to book again.",
     )
 
 
 @require_POST
-def session_act(request: HttpRequest, pk: int) -> HttpResponse:
+def appointment_act(request: HttpRequest, pk: int) -> HttpResponse:
     """The schedule card's one form: its buttons say which action to take."""
     action = {
-        "arrived": session_arrived,
-        "no_show": session_no_show,
-        "cancel": session_cancel,
+        "arrived": appointment_arrived,
+        "no_show": appointment_no_show,
+        "cancel": appointment_cancel,
     }.get(request.POST.get("action", ""))
     if action is None:
-        access.session_for(request.user, pk)
+        appointment = access.appointment_for(request.user, pk)
         messages.error(request, "Choose an action.")
-        return redirect("session_detail", pk=pk)
+        return redirect("session_detail", pk=appointment.session_id)
     return action(request, pk)
 
 
-def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = access.session_for(request.user, pk)
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.appointment_for(request.user, pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return _act(
             request,
-            session,
-            lambda: services.session_cancel(session=session, reason=form.cleaned_data["reason"]),
-            f"Session of {session.patient.full_name} cancelled.",
+            appointment,
+            lambda: services.appointment_cancel(
+                appointment=appointment,
+                reason=form.cleaned_data["reason"],
+                by_clinic=form.cleaned_data["by_clinic"],
+                by=request.user,
+            ),
+            f"Appointment of {appointment.patient.full_name} cancelled; session "
+            f"{appointment.session.number} is to book again.",
         )
     if request.method == "POST" and request.htmx:
-        return _card(request, session, error=" ".join(form.errors.get("reason", [])))
+        return _card(request, appointment, error=" ".join(form.errors.get("reason", [])))
     back = request.POST.get("next") or request.GET.get("next", "")
     return render(
-        request, "plans/session_cancel.html", {"session": session, "form": form, "next": back}
+        request,
+        "plans/appointment_cancel.html",
+        {"appointment": appointment, "form": form, "next": back},
     )
 
 
 def session_done(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.session_for(request.user, pk, access.RECORD_TREATMENT)
-    held_at = timezone.localtime(session.starts_at or timezone.now())
+    live = session.appointments.filter(status__in=Appointment.LIVE).first()
+    held_at = timezone.localtime(live.starts_at if live else clock.now())
     form = DoneForm(
         request.POST or None,
         initial={"held_at": held_at},
@@ -300,23 +307,49 @@ def session_done(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_mark_done(session=session, **form.cleaned_data)
+            done = services.session_mark_done(session=session, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            # The transaction was rolled back; the row in hand may not have been.
-            session.refresh_from_db()
             add_service_errors(form, error)
         else:
             messages.success(
                 request,
                 f"Session {session.number} of {session.patient.full_name} recorded as done; "
-                "the rest of the plan was re-planned.",
+                "the rest of the course was re-planned from that day.",
             )
+            if done.outside:
+                numbers = ", ".join(str(a.session.number) for a in done.outside)
+                messages.warning(
+                    request,
+                    f"Sessions {numbers} are now booked outside their new windows: see the "
+                    "proposal on the plan.",
+                )
             return redirect("plan_detail", pk=session.plan_id)
-    return render(request, "plans/session_done.html", {"session": session, "form": form})
+    return render(
+        request, "plans/session_done.html", {"session": session, "form": form, "live": live}
+    )
 
 
-def _slot_page(request: HttpRequest, session: Session, *, move: bool) -> HttpResponse:
-    found = booking.slot_search(session=session)
+def _slot_page(
+    request: HttpRequest,
+    session: Session,
+    *,
+    appointment: Appointment | None,
+    typed: TypedTimeForm | None = None,
+) -> HttpResponse:
+    found = availability.slot_search(
+        session=session, exclude_appointment=appointment.pk if appointment else None
+    )
+    if appointment is not None:
+        # Its own time is no new time: never offered back.
+        found = replace(
+            found,
+            slots=tuple(
+                s
+                for s in found.slots
+                if (s.start, s.clinician_id, s.room_id)
+                != (appointment.starts_at, appointment.clinician_id, appointment.room_id)
+            ),
+        )
     clinicians = {
         c.pk: c
         for c in Clinician.objects.filter(
@@ -324,79 +357,100 @@ def _slot_page(request: HttpRequest, session: Session, *, move: bool) -> HttpRes
         ).select_related("user")
     }
     rooms = {r.pk: r for r in Room.objects.filter(pk__in={s.room_id for s in found.slots})}
-    choices = [
-        (
-            slot,
-            SlotForm(initial=_slot_initial(slot)),
-            clinicians[slot.clinician_id],
-            rooms[slot.room_id],
+    tz = request.clinic.tz
+    choices = []
+    for slot in found.slots:
+        outside = availability.outside_label(availability.days_from_window(session, slot.start, tz))
+        initial = {
+            "starts_at": slot.start.isoformat(),
+            "clinician": slot.clinician_id,
+            "room": slot.room_id,
+            "confirm_outside": bool(outside),
+        }
+        choices.append(
+            (
+                slot,
+                SlotForm(initial=initial),
+                clinicians[slot.clinician_id],
+                rooms[slot.room_id],
+                outside,
+            )
         )
-        for slot in found.slots
-    ]
+    typed = typed or TypedTimeForm(plan=session.plan, tz=tz)
     return render(
         request,
         "plans/session_slots.html",
         {
             "session": session,
+            "appointment": appointment,
             "search": found,
             "choices": choices,
-            "move": move,
-            "next": request.GET.get("next", ""),
+            "typed": typed,
+            "move": appointment is not None,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
         },
     )
 
 
-def _slot_initial(slot) -> dict:
-    return {
-        "starts_at": slot.start.isoformat(),
-        "clinician": slot.clinician_id,
-        "room": slot.room_id,
-    }
-
-
 def session_book(request: HttpRequest, pk: int) -> HttpResponse:
-    return _choose_slot(request, pk, move=False)
-
-
-def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    return _choose_slot(request, pk, move=True)
-
-
-def _choose_slot(request: HttpRequest, pk: int, *, move: bool) -> HttpResponse:
-    """GET: the free slots to choose from. POST: book the session in the chosen one, or
-    move it there; a refusal (a lost race included) comes back to fresh suggestions."""
     session = access.session_for(request.user, pk)
+    return _choose_time(request, session, None)
+
+
+def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.appointment_for(request.user, pk)
+    return _choose_time(request, appointment.session, appointment)
+
+
+def _choose_time(request: HttpRequest, session: Session, appointment: Appointment | None):
+    """GET: the free times to choose from, and a date and time to type. POST: book the
+    session there (or move its appointment); a refusal says why, and comes back to fresh
+    suggestions with what was typed kept."""
     if request.method != "POST":
-        return _slot_page(request, session, move=move)
-    form = SlotForm(request.POST)
+        return _slot_page(request, session, appointment=appointment)
+    typed = None
+    if "day" in request.POST:
+        form = typed = TypedTimeForm(request.POST, plan=session.plan, tz=request.clinic.tz)
+    else:
+        form = SlotForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError([m for errors in form.errors.values() for m in errors])
-        if move:
-            moved = booking.session_reschedule(session=session, **form.cleaned_data)
+        chosen = {
+            "starts_at": form.cleaned_data["starts_at"],
+            "clinician": form.cleaned_data["clinician"],
+            "room": form.cleaned_data["room"],
+            "confirm_outside": form.cleaned_data["confirm_outside"],
+            "by": request.user,
+        }
+        if appointment is not None:
+            done = booking.appointment_move(appointment=appointment, **chosen)
         else:
-            booked = booking.session_book(session=session, **form.cleaned_data)
+            done = booking.appointment_book(session=session, **chosen)
     except ValidationError as error:
-        messages.error(request, " ".join(_messages_of(error)))
-        return redirect("session_reschedule" if move else "session_book", pk=pk)
-    if not move:
-        messages.success(
-            request,
-            f"Session {booked.number} of {session.patient.full_name} booked for "
-            f"{timezone.localtime(booked.starts_at):%a %d %b %Y at %H:%M}.",
-        )
-        return _back(request, booked)
+        if typed is not None:
+            if getattr(error, "code", None) == "outside_window":
+                typed.add_error("confirm_outside", _text(error))
+            else:
+                add_service_errors(typed, error)
+            return _slot_page(request, session, appointment=appointment, typed=typed)
+        messages.error(request, _text(error))
+        return redirect(request.get_full_path())
+    when = timezone.localtime(done.appointment.starts_at)
+    verb = "moved to" if appointment is not None else "booked for"
     messages.success(
         request,
-        f"Session moved to {timezone.localtime(moved.session.starts_at):%a %d %b %Y at %H:%M}.",
+        f"Session {session.number} of {session.patient.full_name} {verb} "
+        f"{when:%a %d %b %Y at %H:%M}"
+        + (" (outside its window)." if done.appointment.outside_window else "."),
     )
-    for conflict in moved.conflicts:
+    for conflict in done.conflicts:
         messages.warning(
             request,
             f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
-            "now too close to this one: reschedule it too.",
+            "now too close to this one: move it too.",
         )
-    return _back(request, moved.session)
+    return _back(request, reverse("plan_detail", args=[session.plan_id]))
 
 
 # --- plans ------------------------------------------------------------------------------
@@ -437,8 +491,11 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
         context["protocol"] = protocol
         horizon = form.cleaned_data["horizon_months"] or engine.DEFAULT_HORIZON_MONTHS
         try:
+            phases = engine.with_default_tolerance(
+                protocol.phase_values(), request.clinic.default_tolerance_percent
+            )
             context["windows"] = engine.expand(
-                protocol.phase_values(), form.cleaned_data["start_date"], horizon_months=horizon
+                phases, form.cleaned_data["start_date"], horizon_months=horizon
             )
         except engine.ProtocolError as error:
             context["error"] = str(error)
@@ -451,8 +508,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = None):
-    sessions = plan.sessions.select_related("clinician__user", "room").order_by("number")
-    safety = _safety(plan)
+    sessions = selectors.plan_sessions(plan)
+    tz = request.clinic.tz
+    for session in sessions:
+        session.current = selectors.current_appointment(session)
+        session.history = list(session.appointments.all())
+        session.outside = ""
+        if session.current is not None:
+            session.outside = availability.outside_label(
+                availability.days_from_window(session, session.current.starts_at, tz)
+            )
+    safety_now = _safety(plan)
     return render(
         request,
         "plans/plan_detail.html",
@@ -460,13 +526,19 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
             "plan": plan,
             "followed": engine.render_protocol(plan.phase_values()),
             "sessions": sessions,
+            "today": request.clinic.today(),
             "areas": plan.areas.all(),
             "products": plan.products.all(),
             "preferences": _preferences(plan),
-            "to_book": any(s.status == Session.Status.PLANNED and not s.optional for s in sessions),
-            "safety": safety,
+            "to_book": any(s.status == Session.Status.TO_BOOK and not s.optional for s in sessions),
+            "outside": [
+                s
+                for s in sessions
+                if s.outside and s.current.is_live and not s.current.outside_window
+            ],
+            "safety": safety_now,
             "override_form": override_form or OverrideForm(),
-            "can_override": safety.blocked and access.may_sign(request.user, access.OVERRIDE),
+            "can_override": safety_now.blocked and access.may_sign(request.user, access.OVERRIDE),
             "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
             **_roles(request),
         },
@@ -475,7 +547,7 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
 
 @dataclass(frozen=True)
 class Safety:
-    """What the latest screening says about booking this plan (the rule is in `booking`)."""
+    """What the latest screening says about booking this plan (the rule is in `safety`)."""
 
     screened: bool
     findings: tuple[str, ...] = ()
@@ -487,11 +559,10 @@ class Safety:
 
 
 def _safety(plan) -> Safety:
-    try:
-        screening = booking.latest_screening(plan)
-    except ValidationError:
+    screening = safety.latest_screening(plan.patient_id)
+    if screening is None:
         return Safety(screened=False)
-    findings = booking.contraindications(plan, screening)
+    findings = safety.contraindications(plan, screening)
     return Safety(True, tuple(findings), bool(findings) and plan.override_covers(screening))
 
 
@@ -504,6 +575,8 @@ def _preferences(plan) -> str:
         parts.append(f"after {plan.preferred_after:%H:%M}")
     if plan.preferred_before:
         parts.append(f"finished by {plan.preferred_before:%H:%M}")
+    if plan.other_clinicians_ok:
+        parts.append("another clinician will do")
     return " · ".join(parts)
 
 
@@ -529,7 +602,7 @@ def plan_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
-    """Propose a slot for every required session; booking them is all or nothing."""
+    """Propose a time for every required session; booking them is all or nothing."""
     plan = access.plan_for(request.user, pk)
     access.require(request.user, access.CHANGE_SESSION)
     if request.method == "POST":
@@ -538,26 +611,84 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, booking.PROPOSAL_STALE)
             return redirect("plan_book_all", pk=pk)
         try:
-            booked = booking.plan_book(plan=plan, placements=placements)
+            booked = booking.plan_book(
+                plan=plan,
+                placements=placements,
+                by=request.user,
+                confirm_outside=request.POST.get("confirm_outside") == "on",
+            )
         except ValidationError as error:
-            messages.error(request, " ".join(_messages_of(error)))
+            messages.error(request, _text(error))
             return redirect("plan_book_all", pk=pk)
-        messages.success(request, f"{len(booked)} sessions booked.")
+        outside = [a.session.number for a in booked if a.outside_window]
+        text = f"{len(booked)} session{'s' if len(booked) != 1 else ''} booked"
+        if outside:
+            text += f" ({', '.join(map(str, outside))} outside their windows, as confirmed)"
+        messages.success(request, text + ".")
+        _name_the_rest(request, plan)
         return redirect("plan_detail", pk=pk)
     try:
-        proposal = booking.plan_propose(plan=plan)
+        proposal = availability.plan_propose(plan=plan)
     except ValidationError as error:
-        messages.error(request, " ".join(_messages_of(error)))
+        messages.error(request, _text(error))
         return redirect("plan_detail", pk=pk)
-    return render(request, "plans/plan_book_all.html", {"plan": plan, "proposal": proposal})
+    return render(
+        request, "plans/plan_book_all.html", {"plan": plan, **_proposal_rows(request, proposal)}
+    )
 
 
-def _placements(request: HttpRequest, plan) -> list:
-    """The proposal the user confirmed, as posted back: one slot per session.
+def _proposal_rows(request: HttpRequest, proposal) -> dict:
+    """Each placement with its clinician, room and how far outside its window it lies."""
+    clinicians = {
+        c.pk: c
+        for c in Clinician.objects.filter(
+            pk__in={slot.clinician_id for _, slot in proposal.placements}
+        ).select_related("user")
+    }
+    rooms = {
+        r.pk: r
+        for r in Room.objects.filter(pk__in={slot.room_id for _, slot in proposal.placements})
+    }
+    tz = request.clinic.tz
+    rows = [
+        (
+            session,
+            slot,
+            clinicians[slot.clinician_id],
+            rooms[slot.room_id],
+            availability.outside_label(availability.days_from_window(session, slot.start, tz))
+            or ("" if slot.in_window else "after its window, which has passed"),
+        )
+        for session, slot in proposal.placements
+    ]
+    return {
+        "rows": rows,
+        "failures": proposal.failures,
+        "outside_count": sum(1 for row in rows if row[4]),
+    }
+
+
+def _name_the_rest(request: HttpRequest, plan) -> None:
+    """After a whole-plan booking: the required sessions still to book, each with a link."""
+    for session in plan.sessions.filter(status=Session.Status.TO_BOOK, optional=False):
+        messages.warning(
+            request,
+            format_html(
+                "Session {} (due {}) is not booked: no free time was found. "
+                '<a href="{}">Book it…</a>',
+                session.number,
+                f"{session.due:%d %b %Y}",
+                reverse("session_book", args=[session.pk]),
+            ),
+        )
+
+
+def _placements(request: HttpRequest, plan) -> list | None:
+    """The proposal the user confirmed, as posted back: one time per session.
 
     None when it does not fit the plan any more (a stale or tampered page).
     """
-    sessions = {s.pk: s for s in plan.sessions.filter(status=Session.Status.PLANNED)}
+    sessions = {s.pk: s for s in plan.sessions.filter(status=Session.Status.TO_BOOK)}
     placements = []
     for pk, starts, clinician, room in zip(
         request.POST.getlist("session"),
@@ -578,20 +709,61 @@ def _placements(request: HttpRequest, plan) -> list:
     return placements
 
 
-# --- the recall board -------------------------------------------------------------------
+# --- the recall board and the rebooking worklist ----------------------------------------
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @require_GET
 def recall_board(request: HttpRequest) -> HttpResponse:
     access.require(request.user, access.CHANGE_SESSION)
     today = request.clinic.today()
+    state = request.GET.get("state", "")
+    state = state if state in selectors.RECALL_STATES else ""
+    protocol_id = _int_or_none(request.GET.get("protocol"))
+    clinician_id = _int_or_none(request.GET.get("clinician"))
+    board = selectors.recall_board(
+        today,
+        page=request.GET.get("page"),
+        state=state,
+        protocol_id=protocol_id,
+        clinician_id=clinician_id,
+    )
+    filters = request.GET.copy()
+    filters.pop("page", None)
     return render(
         request,
         "plans/recall.html",
         {
-            "groups": selectors.recall_board(today),
+            "board": board,
             "today": today,
             "days": selectors.RECALL_DAYS,
+            "states": selectors.RECALL_STATES,
+            "state": state,
+            "protocols": Protocol.objects.order_by("name").only("pk", "name"),
+            "protocol_id": protocol_id,
+            "clinicians": clinic_calendar(request.clinic).clinicians,
+            "clinician_id": clinician_id,
+            "filters": filters.urlencode(),
+            "sees_clinical": access.sees_clinical(request.user),
             "nav": "recall",
         },
     )
+
+
+@require_GET
+def rebooking_worklist(request: HttpRequest) -> HttpResponse:
+    """The appointments a closure or time off fell on, each with proposed new times."""
+    access.require(request.user, access.CHANGE_SESSION)
+    rows = []
+    for appointment in selectors.rebooking_worklist():
+        try:
+            found = availability.slot_search(
+                session=appointment.session, exclude_appointment=appointment.pk, limit=3
+            )
+        except ValidationError:
+            found = None
+        rows.append((appointment, found.slots if found else ()))
+    return render(request, "plans/rebooking.html", {"rows": rows, "nav": "rebooking"})

@@ -1,4 +1,6 @@
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -34,3 +36,30 @@ def clinician(db):
 @pytest.fixture
 def patient(db):
     return factories.make_patient()
+
+
+# The suite's "now": a fixed instant, so no test depends on the day it runs. CI runs the
+# suite again with CLINIC_TEST_NOW set to other days (weekends, month ends, 29 February,
+# both changes of the clocks) to show that none depends on this one either.
+TEST_NOW = os.environ.get("CLINIC_TEST_NOW", "2026-12-03T10:00:00+01:00")
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The clinic's clock (`clinic.clock`), held at TEST_NOW; `clock.set(instant)` moves it."""
+    from clinic import clock as seam
+
+    class Clock:
+        now = datetime.fromisoformat(TEST_NOW)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=ZoneInfo("Europe/Paris"))
+
+        def set(self, instant: datetime) -> None:
+            self.now = instant
+
+        def today(self):
+            return self.now.astimezone(ZoneInfo("Europe/Paris")).date()
+
+    held = Clock()
+    monkeypatch.setattr(seam, "_source", lambda: held.now)
+    return held

@@ -21,7 +21,7 @@ from clinic.models import (
 from patients.models import Patient, Screening
 from plans import engine, services
 from plans.calendar import calendar_changed
-from plans.models import Protocol, Session, TreatmentPlan
+from plans.models import Appointment, Protocol, Session, TreatmentPlan
 
 PASSWORD = "correct-horse-battery-staple"
 _seq = itertools.count(1)
@@ -131,17 +131,20 @@ def make_batch(product: Product, lot_number: str, expiry_date: date) -> ProductB
     )
 
 
-def book(session: Session, starts_at: datetime, clinician, room) -> Session:
+def book(session: Session, starts_at: datetime, clinician, room, **fields) -> Appointment:
     """Put a session straight on the calendar (the booking service has its own tests)."""
     buffer = timedelta(minutes=ClinicSettings.load().buffer_minutes)
     ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
-    Session.objects.filter(pk=session.pk).update(
-        status=Session.Status.BOOKED,
+    appointment = Appointment.objects.create(
+        session=session,
+        patient_id=session.patient_id,
         starts_at=starts_at,
         ends_at=ends_at,
         blocks_until=ends_at + buffer,
         clinician=clinician,
         room=room,
+        **fields,
     )
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.BOOKED)
     session.refresh_from_db()
-    return session
+    return appointment

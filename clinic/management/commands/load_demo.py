@@ -31,7 +31,7 @@ from clinic.models import (
     WorkingHours,
 )
 from patients.models import Patient, Screening
-from plans import booking, engine, services
+from plans import availability, booking, engine, services
 from plans.calendar import calendar_changed
 from plans.models import Protocol, Session
 
@@ -443,7 +443,7 @@ class Command(BaseCommand):
         tz = ClinicSettings.load().tz
         while True:
             session = (
-                plan.sessions.filter(status=Session.Status.PLANNED, optional=False)
+                plan.sessions.filter(status=Session.Status.TO_BOOK, optional=False)
                 .order_by("number")
                 .first()
             )
@@ -452,7 +452,7 @@ class Command(BaseCommand):
             held_at = datetime.combine(session.due, time(10, 30), tzinfo=tz)
             services.session_mark_done(session=session, held_at=held_at)
         try:
-            proposal = booking.plan_propose(plan=plan)
-            booking.plan_book(plan=plan, placements=proposal.placements)
+            proposal = availability.plan_propose(plan=plan)
+            booking.plan_book(plan=plan, placements=proposal.placements, confirm_outside=True)
         except ValidationError:
             pass  # contraindicated or not bookable: it waits for a clinician, as it would

@@ -1,0 +1,178 @@
+"""The schedule's markup, built in Python: cards, columns, headings, hour marks.
+
+A busy day prints 160 cards; Django's template engine costs about as much per printed
+variable as a card costs whole this way, so the schedule's markup is joined here, and
+only here. Every value that comes from the database goes through `esc` (escaped, and
+memoised: a day repeats its protocols, areas, rooms and statuses card after card), and
+`markup` is the one place a `SafeString` is made. `tests/plans/test_cards.py` puts
+`<script>` in every name a card prints.
+
+The grid: a day is cut into rows of `ROW_MINUTES`; a card's CSS classes `r-N` and `s-N`
+place it at row N and make it span N rows (the CSP forbids inline styles, so the
+positions are classes defined in `static/clinic/grid.css`).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from html import escape
+from typing import TYPE_CHECKING
+
+from django.utils.safestring import SafeString
+
+if TYPE_CHECKING:
+    from plans.selectors import CardRow, Column, Hour
+
+ROW_MINUTES = 5
+MAX_ROWS = 24 * 60 // ROW_MINUTES
+MAX_SPAN = 8 * 60 // ROW_MINUTES
+LIVE = frozenset(("booked", "arrived"))
+
+esc = lru_cache(maxsize=4096)(escape)
+
+
+def markup(parts: Iterable[str]) -> SafeString:
+    """Join markup whose every value went through `esc`: the one SafeString made here."""
+    return SafeString("".join(parts))
+
+
+@dataclass(slots=True)
+class Card:
+    """One appointment as a schedule shows it: where it sits on the grid, and its markup."""
+
+    row: int  # the grid row it starts on and the rows it spans
+    span: int
+    html: SafeString  # the card without its grid cell
+
+
+# Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
+# done some 400 times a page.
+_HH_MM = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
+
+
+def hh_mm(moment: datetime) -> str:
+    # What f"{moment:%H:%M}" prints.
+    return _HH_MM[moment.hour * 60 + moment.minute]
+
+
+def patient_name(row: "CardRow") -> str:
+    # As Patient.__str__ prints it, without building 160 patients (the tests compare).
+    return f"{row.patient_last_name.upper()} {row.patient_first_name}"
+
+
+def to_card(
+    row: "CardRow",
+    *,
+    first_hour: int | None,
+    cream_minutes: int,
+    url_pattern: str,
+    actions_prefix: str,
+    areas: str,
+    place: str,
+    status_label: str,
+    error: str = "",
+) -> Card:
+    """The card of one appointment row; every string from the database is escaped.
+
+    `url_pattern` is the session page's address for pk 0 and `actions_prefix` the action
+    menu's address without the appointment's pk: no `reverse` per card. `place` is the
+    room on the clinicians' view, the clinician on the rooms' view; `error` what a
+    service refused, shown on the card answered to htmx.
+
+    The actions are not printed: `actions_prefix` + pk answers them when the menu opens
+    (one form and CSRF token on the page instead of 160); without JavaScript the
+    session's own page offers the same actions.
+    """
+    pk, status, starts, ends = row.pk, row.status, row.starts, row.ends
+    live = status in LIVE
+    row_number = span = 1
+    if first_hour is not None:
+        # Placed by the clock, as the hour marks are: on the day the clocks change, an
+        # appointment at 04:00 sits by the 04:00 mark. Its length is its real one, so one
+        # across the change itself (at night, when the clinic is shut) is drawn an hour
+        # shorter or longer than its printed times.
+        offset = (starts.hour - first_hour) * 60 + starts.minute
+        row_number = min(max(offset // ROW_MINUTES + 1, 1), MAX_ROWS)
+        length = (row.ends_at - row.starts_at).total_seconds() // 60
+        span = min(max(int(length // ROW_MINUTES), 1), MAX_SPAN)
+    url = esc(url_pattern).replace("/0/", f"/{row.session_id}/", 1)
+    meta = f"{esc(f'session {row.number} of {row.of}')} · {esc(row.protocol)}"
+    if row.wants_cream and live:
+        arrival = hh_mm(starts - timedelta(minutes=cream_minutes))
+        meta = f'<span class="booking-arrival">Arrive {arrival}</span> · {meta}'
+    parts = [
+        f'<div class="booking-body status-{esc(status)}'
+        f'{" needs-rebooking" if row.needs_rebooking else ""}" id="booking-{pk}">'
+        f'<div class="booking-line"><span class="booking-time">'
+        f"{hh_mm(starts)}–{hh_mm(ends)}</span>"
+    ]
+    if live:
+        parts.append(
+            f'<details class="booking-actions" hx-get="{esc(actions_prefix)}{pk}"'
+            ' hx-trigger="toggle once" hx-target="find .booking-menu">'
+            f'<summary>Actions</summary><div class="booking-menu"><a href="{url}">'
+            "Session page</a></div></details>"
+        )
+    parts.append(
+        f'</div><a class="booking-patient" href="{url}">{escape(patient_name(row))}</a>'
+        f'<div class="booking-meta">{meta}</div>'
+        f'<div class="booking-line"><span class="booking-meta">'
+        f"{esc(' · '.join(filter(None, (areas, place))))}</span>"
+        f'<span class="badge text-bg-light border">{esc(status_label)}</span></div>'
+    )
+    if row.needs_rebooking and live:
+        parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
+    if error:
+        parts.append(f'<div class="text-danger" role="alert">{escape(error)}</div>')
+    parts.append("</div>")
+    return Card(row_number, span, markup(parts))
+
+
+NO_BOOKINGS = '<p class="text-secondary small p-2 mb-0 r-1 s-6">No appointments.</p>'
+
+
+def columns_html(columns: "list[Column]", *, rows: int, anchor: str, empty: str) -> SafeString:
+    """Every column in its section of the grid, each card in its cell, for the template to
+    print at once: the engine took longer over ten columns' dozen tags than over their 160
+    cards. `anchor` prefixes the heading ids, `empty` fills a column without cards."""
+    parts = []
+    for column in columns:
+        classes = "schedule-col"
+        if not column.bookings:
+            classes += " is-empty"
+        if column.closed:
+            classes += " closed-col"
+        parts.append(
+            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}">'
+            f'<h2 class="col-head" id="{anchor}-{column.key}">{column.heading}</h2>'
+            '<div class="slots">'
+        )
+        parts.extend(
+            f'<article class="booking r-{card.row} s-{card.span}">{card.html}</article>'
+            for card in column.bookings
+        )
+        if not column.bookings:
+            parts.append(empty)
+        parts.append(f'<div class="filler r-{rows}"></div></div></section>')
+    return markup(parts)
+
+
+def column_heading(name: str, detail: str = "") -> SafeString:
+    """A clinician's or room's column heading: the name, and the specialty under it."""
+    if detail:
+        return markup([esc(name), "<small>", esc(detail), "</small>"])
+    return markup([esc(name)])
+
+
+def day_heading(day: date, url: str, closures: Iterable[str], *, today: bool) -> SafeString:
+    """A day's column heading on the week: the day, linked, its closures, "Today"."""
+    parts = [f'<a href="{esc(url)}">{day:%a %d %b}</a>']
+    parts.extend(f"<small>Closed: {esc(name)}</small>" for name in closures)
+    if today:
+        parts.append("<small>Today</small>")
+    return markup(parts)
+
+
+def hours_html(hours: "Iterable[Hour]") -> SafeString:
+    return markup(f'<div class="hour r-{h.row} s-12">{esc(h.label)}</div>' for h in hours)
