@@ -62,6 +62,7 @@ bench: install-test
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/booking.py
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/recall.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -6,10 +6,10 @@ grid, 30-minute sessions) with a year of bookings: 30,000 sessions written direc
 `bulk_create`, those before "now" done and those after booked. "Now" is fixed in the middle
 of the year and passed to the services. Then measures:
 
-1. `booking.slot_search` for one session with a 14-day window (session 2..14 of
+1. `availability.slot_search` for one session with a 14-day window (session 2..14 of
    "every 2 weeks ±7 days, 14 sessions": due ±7 days, 15 calendar days), over 50 sessions
    on different dates;
-2. `booking.plan_propose` + `booking.plan_book` of a whole 14-session plan, over 20 new
+2. `availability.plan_propose` + `booking.plan_book` of a whole 14-session plan, over 20 new
    plans of new patients;
 3. the same slot search done the plain way (`plain_search`): load every booking around the
    window, test each grid step of each day against each clinician x room pair by scanning
@@ -57,9 +57,9 @@ from clinic.models import (  # noqa: E402
     WorkingHours,
 )
 from patients.models import Patient, Screening  # noqa: E402
-from plans import booking, engine, services  # noqa: E402
+from plans import availability, booking, engine, services  # noqa: E402
 from plans.calendar import calendar_changed  # noqa: E402
-from plans.models import Protocol, Session, TreatmentPlan  # noqa: E402
+from plans.models import Appointment, Protocol, Session, TreatmentPlan  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")
 CLINICIANS, ROOMS, PATIENTS = 10, 6, 3_000
@@ -162,7 +162,15 @@ class Clinic:
             )
             for n, patient in enumerate(self.patients)
         )
-        Session.objects.bulk_create(self.year_of_sessions(), batch_size=2_000)
+        steps, times = zip(*self.year_of_sessions(), strict=True)
+        steps = Session.objects.bulk_create(steps, batch_size=2_000)
+        Appointment.objects.bulk_create(
+            (
+                Appointment(session=step, patient_id=step.patient_id, **fields)
+                for step, fields in zip(steps, times, strict=True)
+            ),
+            batch_size=2_000,
+        )
         calendar_changed()  # the hours, staff and rooms above were bulk-created
         if connection.vendor == "postgresql":
             # Autovacuum would soon do it on a live database: plan queries on real statistics.
@@ -192,8 +200,8 @@ class Clinic:
         )
         return patients
 
-    def year_of_sessions(self) -> list[Session]:
-        """BOOKINGS sessions over DAYS days, on ROOMS x POSITIONS 40-minute positions a day.
+    def year_of_sessions(self) -> list[tuple[Session, dict]]:
+        """BOOKINGS sessions and their appointments over DAYS days, on ROOMS x POSITIONS 40-minute positions a day.
 
         The clinician of room r at position k is (r + 6k) % 10, so the ones at the same
         time differ; patients take turns, so the ones at the same time differ too. Nothing
@@ -214,21 +222,27 @@ class Clinic:
                 patient = turn % PATIENTS
                 turn += 1
                 numbers[patient] += 1
+                done = starts_at < NOW
                 rows.append(
-                    Session(
-                        plan_id=self.plans[patient].pk,
-                        patient_id=self.patients[patient].pk,
-                        number=numbers[patient],
-                        phase=1,
-                        due=day,
-                        earliest=day,
-                        latest=day,
-                        status=Session.Status.DONE if starts_at < NOW else Session.Status.BOOKED,
-                        starts_at=starts_at,
-                        ends_at=starts_at + length,
-                        blocks_until=starts_at + length + buffer,
-                        clinician_id=self.clinicians[(r + 6 * k) % CLINICIANS].pk,
-                        room_id=self.rooms[r].pk,
+                    (
+                        Session(
+                            plan_id=self.plans[patient].pk,
+                            patient_id=self.patients[patient].pk,
+                            number=numbers[patient],
+                            phase=1,
+                            due=day,
+                            earliest=day,
+                            latest=day,
+                            status=Session.Status.DONE if done else Session.Status.BOOKED,
+                        ),
+                        {
+                            "status": Appointment.Status.DONE if done else Appointment.Status.BOOKED,
+                            "starts_at": starts_at,
+                            "ends_at": starts_at + length,
+                            "blocks_until": starts_at + length + buffer,
+                            "clinician_id": self.clinicians[(r + 6 * k) % CLINICIANS].pk,
+                            "room_id": self.rooms[r].pk,
+                        },
                     )
                 )
         return rows
@@ -290,13 +304,12 @@ def plain_search(session: Session, *, now: datetime, limit: int = 10) -> list[tu
     hours = {c.pk: [(h.weekday, h.starts, h.ends) for h in c.hours.all()] for c in clinicians}
     rooms = [room.pk for room in Room.objects.filter(is_active=True)]
 
-    reach = timedelta(days=booking.OUTSIDE_DAYS)
+    reach = timedelta(days=availability.OUTSIDE_DAYS)
     range_start = datetime.combine(session.earliest - reach, wall(0), tzinfo=tz)
     range_end = datetime.combine(session.latest + reach + timedelta(days=1), wall(0), tzinfo=tz)
     rows = (
-        Session.objects.filter(
-            status__in=[Session.Status.BOOKED, Session.Status.ARRIVED, Session.Status.DONE],
-            starts_at__isnull=False,
+        Appointment.objects.filter(
+            status__in=Appointment.OCCUPYING,
             starts_at__lt=range_end,
             ends_at__gt=range_start - buffer,
         )
@@ -305,7 +318,7 @@ def plain_search(session: Session, *, now: datetime, limit: int = 10) -> list[tu
             | Q(room_id__in=rooms)
             | Q(patient_id=plan.patient_id)
         )
-        .exclude(pk=session.pk)
+        .exclude(session_id=session.pk)
         .values_list("clinician_id", "room_id", "patient_id", "starts_at", "ends_at")
     )
     by_clinician, by_room, patient_busy = defaultdict(list), defaultdict(list), []
@@ -388,7 +401,7 @@ def measure_searches(sessions: list[Session]) -> tuple[list[float], list[float],
     for round_ in range(SEARCH_ROUNDS):
         for session in sessions:
             loaded = fresh(session)  # as a view holds it: the search starts from the row
-            ms, found = timed(lambda s=loaded: booking.slot_search(session=s, now=NOW))
+            ms, found = timed(lambda s=loaded: availability.slot_search(session=s, now=NOW))
             searched.append(ms)
             if round_ == 0:
                 loaded = fresh(session)
@@ -405,7 +418,7 @@ def measure_plans(clinic: Clinic, count: int) -> tuple[list[float], int, int]:
         plan = clinic.new_plan(patient, NOW.date() + timedelta(days=1 + n // 2), n)
 
         def book(plan=plan):
-            proposal = booking.plan_propose(plan=plan, now=NOW)
+            proposal = availability.plan_propose(plan=plan, now=NOW)
             booked = booking.plan_book(plan=plan, placements=proposal.placements, now=NOW)
             return proposal, booked
 
@@ -418,10 +431,10 @@ def measure_plans(clinic: Clinic, count: int) -> tuple[list[float], int, int]:
 
 def count_queries(clinic: Clinic, session: Session) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as search:
-        booking.slot_search(session=fresh(session), now=NOW)
+        availability.slot_search(session=fresh(session), now=NOW)
     plan = clinic.new_plan(clinic.new_patients(1)[0], NOW.date() + timedelta(days=30), 0)
     with CaptureQueriesContext(connection) as plan_queries:
-        proposal = booking.plan_propose(plan=plan, now=NOW)
+        proposal = availability.plan_propose(plan=plan, now=NOW)
         booking.plan_book(plan=plan, placements=proposal.placements, now=NOW)
     return len(search), len(plan_queries)
 
@@ -429,8 +442,8 @@ def count_queries(clinic: Clinic, session: Session) -> tuple[int, int]:
 def run() -> str:
     print(f"database: {database_label()}")
     seconds, clinic = timed(Clinic)
-    done = Session.objects.filter(status=Session.Status.DONE).count()
-    booked = Session.objects.filter(status=Session.Status.BOOKED).count()
+    done = Appointment.objects.filter(status=Appointment.Status.DONE).count()
+    booked = Appointment.objects.filter(status=Appointment.Status.BOOKED).count()
     print(
         f"clinic: {CLINICIANS} clinicians, {ROOMS} rooms, open every day "
         f"{OPENS:%H:%M}-{CLOSES:%H:%M}, {SESSION_MINUTES}-minute sessions, "
@@ -445,7 +458,7 @@ def run() -> str:
 
     sessions = clinic.search_sessions(SEARCHES + 1)
     warm_up, sessions = sessions[0], sessions[1:]
-    booking.slot_search(session=fresh(warm_up), now=NOW)
+    availability.slot_search(session=fresh(warm_up), now=NOW)
     plain_search(fresh(warm_up), now=NOW)
     windows = {(s.latest - s.earliest).days + 1 for s in sessions}
     print(

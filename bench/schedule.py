@@ -56,7 +56,7 @@ def build(day: date) -> int:
     )
     from patients.models import Patient, Screening
     from plans import engine, services
-    from plans.models import PlanPhase, Protocol, Session, TreatmentPlan
+    from plans.models import Appointment, PlanPhase, Protocol, Session, TreatmentPlan
 
     roles.sync_roles()
     User = get_user_model()
@@ -123,7 +123,7 @@ def build(day: date) -> int:
 
     buffer = timedelta(minutes=clinic.buffer_minutes)
     numbers = [0] * PATIENTS
-    rows = []
+    steps, times = [], []
     for offset in range(HISTORY_DAYS + 1):
         when = start + timedelta(days=offset)
         status = Session.Status.BOOKED if when == day else Session.Status.DONE
@@ -133,8 +133,7 @@ def build(day: date) -> int:
                 index = slot % PATIENTS
                 numbers[index] += 1
                 starts = datetime.combine(when, time(8), tzinfo=tz) + timedelta(minutes=45 * k)
-                ends = starts + timedelta(minutes=35)
-                rows.append(
+                steps.append(
                     Session(
                         plan=plans[index],
                         patient=patients[index],
@@ -144,14 +143,26 @@ def build(day: date) -> int:
                         earliest=when,
                         latest=when,
                         status=status,
-                        starts_at=starts,
-                        ends_at=ends,
-                        blocks_until=ends + buffer,
-                        clinician=clinicians[c],
-                        room=rooms[c],
                     )
                 )
-    Session.objects.bulk_create(rows, batch_size=2000)
+                times.append((starts, c))
+    steps = Session.objects.bulk_create(steps, batch_size=2000)
+    rows = [
+        Appointment(
+            session=step,
+            patient_id=step.patient_id,
+            status=Appointment.Status.BOOKED
+            if step.status == Session.Status.BOOKED
+            else Appointment.Status.DONE,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=35),
+            blocks_until=starts + timedelta(minutes=35) + buffer,
+            clinician=clinicians[c],
+            room=rooms[c],
+        )
+        for step, (starts, c) in zip(steps, times, strict=True)
+    ]
+    Appointment.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
 
@@ -187,7 +198,7 @@ def main() -> None:
             began = clock.perf_counter()
             client.get(url)
             timings.append((clock.perf_counter() - began) * 1000)
-        print(f"history: {total} sessions; runs: {RUNS}; best {min(timings):.1f} ms")
+        print(f"history: {total} appointments; runs: {RUNS}; best {min(timings):.1f} ms")
         print(
             f"schedule: {statistics.median(timings):.1f} ms for {bookings} bookings, "
             f"{len(queries)} queries"
