@@ -12,7 +12,7 @@ from clinic.forms import add_service_errors
 from patients import services
 from patients.forms import PatientForm, PatientSearchForm, ScreeningForm
 from patients.models import Screening
-from plans import selectors
+from plans import safety, selectors
 
 PAGE_SIZE = 25
 
@@ -58,7 +58,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(request.user, pk)
     sees_clinical = access.sees_clinical(request.user)
-    screening = selectors.latest_screening(patient) if sees_clinical else None
+    screening = safety.latest_screening(patient.pk) if sees_clinical else None
     today = request.clinic.today()
     return render(
         request,
@@ -81,7 +81,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(request.user, pk, access.VIEW_CLINICAL)
-    screening = selectors.latest_screening(patient)
+    screening = safety.latest_screening(patient.pk)
     if screening is None:
         raise Http404("This patient has not been screened yet.")
     return render(

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import ClinicSettings, Closure
-from plans.models import Session
+from plans.models import Appointment, Session
+from plans.services import ARRIVAL_NOT_BOOKED
 from tests import factories
 from tests.factories import book
 from tests.pages.data import clinic_day
@@ -22,22 +23,23 @@ def today():
 
 
 def test_a_booking_shows_patient_protocol_number_areas_and_arrival(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
+    plan = appointment.session.plan
     client.force_login(receptionist)
     page = client.get(reverse("schedule_day", args=[today])).content.decode()
-    assert str(session.patient) in page
-    assert session.plan.protocol.name in page
-    assert f"session 1 of {session.plan.sessions.count()}" in page
+    assert str(appointment.patient) in page
+    assert plan.protocol.name in page
+    assert f"session 1 of {plan.sessions.count()}" in page
     assert "Face" in page
     cream = ClinicSettings.load().anaesthetic_cream_minutes
-    arrival = session.starts_at.astimezone(ClinicSettings.load().tz) - timedelta(minutes=cream)
+    arrival = appointment.starts_at.astimezone(ClinicSettings.load().tz) - timedelta(minutes=cream)
     assert f"Arrive {arrival:%H:%M}" in page
     assert "anaesthetic" not in page.lower()  # the reason is medical: only the time shows
 
 
 def test_a_plans_areas_show_in_order_on_each_of_its_cards(client, receptionist, today):
     first = clinic_day(today, per_clinician=1)[0]
-    plan = first.plan
+    plan = first.session.plan
     plan.areas.set([factories.make_area(name) for name in ("Neck", "Décolleté", "Face")])
     later = first.starts_at + timedelta(hours=3)
     book(plan.sessions.get(number=2), later, first.clinician, first.room)
@@ -51,46 +53,57 @@ def test_a_plans_areas_show_in_order_on_each_of_its_cards(client, receptionist, 
 
 
 def test_receptionist_marks_an_arrival_in_place(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     response = client.post(
-        reverse("session_arrived", args=[session.pk]), headers={"HX-Request": "true"}
+        reverse("appointment_arrived", args=[appointment.pk]), headers={"HX-Request": "true"}
     )
     assert response.status_code == HTTPStatus.OK
-    assert f'id="booking-{session.pk}"' in response.content.decode()
+    assert f'id="booking-{appointment.pk}"' in response.content.decode()
     assert "Arrived" in response.content.decode()
-    session.refresh_from_db()
-    assert session.status == Session.Status.ARRIVED
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.ARRIVED
+    assert appointment.session.status == Session.Status.BOOKED  # the step is still booked
 
 
 def test_no_show_without_javascript_goes_back_to_the_day(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     back = reverse("schedule_day", args=[today])
-    response = client.post(reverse("session_no_show", args=[session.pk]), {"next": back})
+    response = client.post(reverse("appointment_no_show", args=[appointment.pk]), {"next": back})
     assert response["Location"] == back
-    session.refresh_from_db()
-    assert session.status == Session.Status.NO_SHOW
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.NO_SHOW
+    assert appointment.session.status == Session.Status.TO_BOOK  # to book again
 
 
 def test_cancelling_needs_a_reason(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
+    session = appointment.session
+    window = (session.number, session.earliest, session.latest)
     client.force_login(receptionist)
-    response = client.post(reverse("session_cancel", args=[session.pk]), {"reason": ""})
+    url = reverse("appointment_cancel", args=[appointment.pk])
+    response = client.post(url, {"reason": ""})
     assert "This field is required" in response.content.decode()
-    client.post(reverse("session_cancel", args=[session.pk]), {"reason": "Patient has flu"})
-    session.refresh_from_db()
-    assert (session.status, session.cancel_reason) == (Session.Status.CANCELLED, "Patient has flu")
+    client.post(url, {"reason": "Patient has flu"})
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.reason) == (
+        Appointment.Status.CANCELLED_BY_PATIENT,
+        "Patient has flu",
+    )
+    session.refresh_from_db()  # the step is to book again, same number and window
+    assert session.status == Session.Status.TO_BOOK
+    assert (session.number, session.earliest, session.latest) == window
 
 
 def test_an_action_the_service_refuses_says_why(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
-    client.post(reverse("session_arrived", args=[session.pk]))
+    client.post(reverse("appointment_arrived", args=[appointment.pk]))
     response = client.post(
-        reverse("session_arrived", args=[session.pk]), headers={"HX-Request": "true"}
+        reverse("appointment_arrived", args=[appointment.pk]), headers={"HX-Request": "true"}
     )
-    assert "Only a booked session can be marked as arrived." in response.content.decode()
+    assert ARRIVAL_NOT_BOOKED.format(status="arrived") in response.content.decode()
 
 
 def test_closed_day_shows_a_banner(client, receptionist, today):
@@ -101,10 +114,10 @@ def test_closed_day_shows_a_banner(client, receptionist, today):
 
 
 def test_rooms_can_be_the_columns(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     page = client.get(reverse("schedule_day", args=[today]) + "?by=room").content.decode()
-    assert f'id="col-{session.room_id}">{session.room.name}' in page
+    assert f'id="col-{appointment.room_id}">{appointment.room.name}' in page
 
 
 def test_the_date_picker_goes_to_the_day(client, receptionist, today):
@@ -150,37 +163,38 @@ def test_a_clinicians_week_costs_the_same_queries_whatever_its_size(
 
 
 def test_a_cards_actions_load_when_its_menu_opens(client, receptionist, clinician, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     day = reverse("schedule_day", args=[today])
     client.force_login(receptionist)
     page = client.get(day + "?by=room").content.decode()
-    assert f'hx-get="{day}?actions={session.pk}"' in page
+    assert f'hx-get="{day}?actions={appointment.pk}"' in page
     assert 'name="action"' not in page  # no form per card: the menu comes on demand
-    assert str(session.clinician) in page  # the rooms' view names the clinician
+    assert str(appointment.clinician) in page  # the rooms' view names the clinician
     menu = client.get(
-        f"{day}?actions={session.pk}",
+        f"{day}?actions={appointment.pk}",
         headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{day}?by=room"},
     ).content.decode()
-    for action in ('value="arrived"', 'value="no_show"', 'value="cancel"', "reschedule/"):
+    for action in ('value="arrived"', 'value="no_show"', 'value="cancel"', "move/"):
         assert action in menu
-    assert f'hx-target="#booking-{session.pk}"' in menu
+    assert f'hx-target="#booking-{appointment.pk}"' in menu
     assert f'name="next" value="{day}?by=room"' in menu
     assert "done/" not in menu  # only clinicians record treatment
     client.force_login(clinician.user)
-    assert "done/" in client.get(f"{day}?actions={session.pk}").content.decode()
+    assert "done/" in client.get(f"{day}?actions={appointment.pk}").content.decode()
 
 
 def test_an_action_answers_the_card_as_the_day_shows_it(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     day = reverse("schedule_day", args=[today])
     card = client.post(
-        reverse("session_act", args=[session.pk]),
+        reverse("appointment_act", args=[appointment.pk]),
         {"action": "arrived", "next": day + "?by=room"},
         headers={"HX-Request": "true"},
     ).content.decode()
-    assert card.startswith(f'<div class="booking-body status-arrived" id="booking-{session.pk}">')
-    assert str(session.patient) in card and str(session.clinician) in card
+    opening = f'<div class="booking-body status-arrived" id="booking-{appointment.pk}">'
+    assert card.startswith(opening)
+    assert str(appointment.patient) in card and str(appointment.clinician) in card
 
 
 # The hours, closures and columns come from the process's standing calendar: each test
@@ -197,45 +211,45 @@ def test_a_closure_entered_after_the_day_was_opened_shows_next_time(client, rece
 
 
 def test_a_clinician_renamed_shows_the_new_name(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     url = reverse("schedule_day", args=[today])
-    assert str(session.clinician) in client.get(url).content.decode()
-    user = session.clinician.user
+    assert str(appointment.clinician) in client.get(url).content.decode()
+    user = appointment.clinician.user
     user.last_name = "Marchand"
     user.save()
     page = client.get(url).content.decode()
-    assert f'id="col-{session.clinician_id}">Dr {user.first_name} Marchand' in page
+    assert f'id="col-{appointment.clinician_id}">Dr {user.first_name} Marchand' in page
 
 
 def test_a_clinician_made_inactive_keeps_a_column_while_booked_that_day(
     client, receptionist, today
 ):
-    session = clinic_day(today, clinicians=2, per_clinician=1)[0]
+    appointment = clinic_day(today, clinicians=2, per_clinician=1)[0]
     client.force_login(receptionist)
     url = reverse("schedule_day", args=[today])
     client.get(url)
-    clinician = session.clinician
+    clinician = appointment.clinician
     clinician.is_active = False
     clinician.save()
     page = client.get(url).content.decode()
     assert f'id="col-{clinician.pk}">{clinician}' in page
-    assert f'id="booking-{session.pk}"' in page
+    assert f'id="booking-{appointment.pk}"' in page
     day = timedelta(days=1)
-    Session.objects.filter(pk=session.pk).update(  # the booking moves to the next day
-        starts_at=session.starts_at + day,
-        ends_at=session.ends_at + day,
-        blocks_until=session.blocks_until + day,
+    Appointment.objects.filter(pk=appointment.pk).update(  # the booking moves to the next day
+        starts_at=appointment.starts_at + day,
+        ends_at=appointment.ends_at + day,
+        blocks_until=appointment.blocks_until + day,
     )
     assert f'id="col-{clinician.pk}"' not in client.get(url).content.decode()
 
 
 def test_rooms_view_names_the_clinician_on_each_card(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     page = client.get(reverse("schedule_day", args=[today]) + "?by=room").content.decode()
-    assert f'id="col-{session.room_id}">{session.room.name}' in page
-    assert f"· {session.clinician}</span>" in page
+    assert f'id="col-{appointment.room_id}">{appointment.room.name}' in page
+    assert f"· {appointment.clinician}</span>" in page
 
 
 def test_on_the_day_the_clocks_go_forward_cards_sit_by_their_hour_marks(client, receptionist):
@@ -243,8 +257,14 @@ def test_on_the_day_the_clocks_go_forward_cards_sit_by_their_hour_marks(client, 
     day = date(2026, 3, 29)
     tz = ClinicSettings.load().tz
     early, late = clinic_day(day, per_clinician=2)
-    book(early, datetime(2026, 3, 29, 1, 0, tzinfo=tz), early.clinician, early.room)
-    book(late, datetime(2026, 3, 29, 4, 0, tzinfo=tz), late.clinician, late.room)
+    length = late.blocks_until - late.starts_at
+    for appointment, hour in ((early, 1), (late, 4)):
+        starts_at = datetime(2026, 3, 29, hour, 0, tzinfo=tz)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=starts_at,
+            ends_at=starts_at + (appointment.ends_at - appointment.starts_at),
+            blocks_until=starts_at + length,
+        )
     client.force_login(receptionist)
     page = client.get(reverse("schedule_day", args=[day])).content.decode()
     assert '<div class="hour r-1 s-12">01:00</div>' in page
@@ -276,16 +296,16 @@ def test_the_week_opens_on_your_own_else_on_the_first_clinician_by_name(
 
 
 def test_a_room_renamed_or_retired_is_still_named_on_its_cards(client, receptionist, today):
-    session = clinic_day(today, per_clinician=1)[0]
+    appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     url = reverse("schedule_day", args=[today])
     client.get(url)
-    room = session.room
+    room = appointment.room
     room.name = "Cabin Lilas"
     room.save()
     assert "Face · Cabin Lilas</span>" in client.get(url).content.decode()
     room.is_active = False
     room.save()
     assert "Face · Cabin Lilas</span>" in client.get(url).content.decode()
-    week = reverse("schedule_week", args=[session.clinician_id, today])
+    week = reverse("schedule_week", args=[appointment.clinician_id, today])
     assert "Face · Cabin Lilas</span>" in client.get(week).content.decode()
