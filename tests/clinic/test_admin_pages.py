@@ -1,13 +1,15 @@
 """An admin can open every model's list and add form; phases are checked as a whole."""
 
+from datetime import datetime
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from plans import engine
-from plans.models import Protocol, ProtocolPhase
+from plans.models import Appointment, Protocol, ProtocolPhase, Session
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +52,7 @@ def phase_form(prefix, index, **values):
         "interval_min": 2,
         "interval_max": 2,
         "interval_unit": "week",
-        "tolerance_days": 0,
+        "tolerance_days": "",  # the clinic's default; an explicit 0 means ±0 days
         "span_kind": "count",
         "span_min": 3,
         "span_max": 3,
@@ -158,3 +160,81 @@ def test_editing_a_phase_row_in_admin_starts_a_new_version(client, clinic_admin)
     protocol = Protocol.objects.get()
     assert protocol.text == "every 2 weeks, 4 sessions"
     assert protocol.version == 2
+
+
+def test_an_explicit_zero_tolerance_in_admin_means_none(client, clinic_admin):
+    protocol = factories.make_protocol("6 sessions every 2 weeks")
+    client.force_login(clinic_admin)
+    data = protocol_post()
+    data.update({"name": protocol.name, "method": protocol.method_id})
+    phase = protocol.phases.get()
+    data.update({"phases-TOTAL_FORMS": 1, "phases-INITIAL_FORMS": 1})
+    data.update(phase_form("phases", 0, id=phase.pk, protocol=protocol.pk, tolerance_days=0))
+    response = client.post(reverse("admin:plans_protocol_change", args=[protocol.pk]), data)
+    assert response.status_code == HTTPStatus.FOUND
+    assert Protocol.objects.get().text == "every 2 weeks ±0 days, 3 sessions"
+
+
+@pytest.fixture
+def booked(clinician):
+    plan = factories.make_plan(clinician=clinician)
+    session = plan.sessions.get(number=1)
+    starts_at = datetime(2026, 1, 5, 10, tzinfo=ZoneInfo("Europe/Paris"))
+    return factories.book(session, starts_at, clinician, factories.make_room())
+
+
+def _unchanged(appointment):
+    appointment.refresh_from_db()
+    appointment.session.refresh_from_db()
+    return (
+        appointment.starts_at,
+        appointment.ends_at,
+        appointment.status,
+        appointment.room_id,
+        appointment.session.status,
+        appointment.session.due,
+    )
+
+
+@pytest.mark.parametrize("model", ["session", "appointment"])
+def test_admin_shows_sessions_and_appointments_read_only(client, clinic_admin, booked, model):
+    obj = booked.session if model == "session" else booked
+    client.force_login(clinic_admin)
+    response = client.get(reverse(f"admin:plans_{model}_change", args=[obj.pk]))
+    assert response.status_code == HTTPStatus.OK
+    assert not response.context["has_change_permission"]
+    page = response.content.decode()
+    assert 'name="_save"' not in page
+    for field in ("starts_at", "status", "due", "earliest", "latest"):
+        assert f'name="{field}"' not in page
+
+
+@pytest.mark.parametrize("model", ["session", "appointment"])
+def test_admin_cannot_change_a_sessions_or_appointments_times_or_status(
+    client, clinic_admin, booked, model
+):
+    obj = booked.session if model == "session" else booked
+    before = _unchanged(booked)
+    client.force_login(clinic_admin)
+    response = client.post(
+        reverse(f"admin:plans_{model}_change", args=[obj.pk]),
+        {
+            "starts_at_0": "2026-01-06",
+            "starts_at_1": "11:00:00",
+            "ends_at_0": "2026-01-06",
+            "ends_at_1": "11:45:00",
+            "due": "2026-01-06",
+            "earliest": "2026-01-06",
+            "latest": "2026-01-06",
+            "status": "done" if model == "session" else "cancelled_clinic",
+            "reason": "admin",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert _unchanged(booked) == before
+    assert before[2] == Appointment.Status.BOOKED
+    assert before[4] == Session.Status.BOOKED
+    response = client.post(reverse(f"admin:plans_{model}_delete", args=[obj.pk]), {"post": "yes"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert Appointment.objects.filter(pk=booked.pk).exists()

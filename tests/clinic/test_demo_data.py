@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from plans.models import Session
+from plans.models import Appointment, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,21 @@ def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
     # A running clinic: sessions held in the past, others booked ahead.
     assert Session.objects.filter(status=Session.Status.DONE).exists()
     assert Session.objects.filter(status=Session.Status.BOOKED).exists()
+    assert first["plans.Appointment"] > 0
+    # Each step agrees with its appointments: a done one has its done appointment, a
+    # booked one its booked appointment, one to book has none live.
+    for status, appointment_status in [
+        (Session.Status.DONE, Appointment.Status.DONE),
+        (Session.Status.BOOKED, Appointment.Status.BOOKED),
+    ]:
+        steps = Session.objects.filter(status=status)
+        assert (
+            steps.count()
+            == Appointment.objects.filter(session__in=steps, status=appointment_status).count()
+        )
+    assert not Appointment.objects.filter(
+        session__status=Session.Status.TO_BOOK, status__in=Appointment.OCCUPYING
+    ).exists()
     for login in ("admin", "reception", "dr.martin"):
         assert login in printed
 

@@ -10,7 +10,8 @@ from tests.factories import book
 def clinic_day(day: date, *, clinicians: int = 1, per_clinician: int = 2, clinician=None):
     """`clinicians` columns of `per_clinician` bookings each on `day`, one patient each.
 
-    Every other patient wants anaesthetic cream. Returns the booked sessions.
+    Every other patient wants anaesthetic cream. Returns the appointments, in booking
+    order (each the booked appointment of session 1 of its patient's plan).
     """
     tz = ClinicSettings.load().tz
     for weekday in range(7):

@@ -50,6 +50,8 @@ def test_clinician_sees_the_findings_and_records_an_override(client, clinician, 
     assert "INR stable, cardiologist agrees." in page
     assert "Record the override" not in page
     assert "Book all sessions" in page
+    first = plan_on_warfarin.sessions.get(number=1)
+    assert reverse("session_book", args=[first.pk]) in page
 
 
 def test_an_override_needs_a_reason_shown_next_to_the_field(client, clinician, plan_on_warfarin):
@@ -72,6 +74,8 @@ def test_receptionist_learns_only_that_booking_is_blocked(client, receptionist, 
     assert "warfarin" not in page.lower()
     assert "Record the override" not in page
     assert "Book…" not in page
+    first = plan_on_warfarin.sessions.get(number=1)
+    assert reverse("session_book", args=[first.pk]) not in page
 
     response = client.post(
         reverse("plan_override", args=[plan_on_warfarin.pk]),
@@ -97,3 +101,5 @@ def test_a_screening_without_findings_shows_no_alert(client, clinician, receptio
         client.force_login(user)
         page = plan_page(client, plan)
         assert 'role="alert"' not in page
+        # Nothing blocks booking: each session to book links to its booking page.
+        assert reverse("session_book", args=[plan.sessions.get(number=1).pk]) in page

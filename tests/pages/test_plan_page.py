@@ -21,6 +21,8 @@ def test_plan_page_names_the_protocol_version_it_follows(client, clinician):
     response = client.get(reverse("plan_detail", args=[plan.pk]))
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
-    assert "every 2 weeks, 6 sessions" in page
+    # The plan's own copy: "every 2 weeks" with the clinic's default tolerance written out.
+    assert "every 2 weeks ±2 days, 6 sessions" in page
+    assert "4 sessions" not in page.split("now version 2")[0]
     assert "Follows version 1" in page
     assert "now version 2" in page

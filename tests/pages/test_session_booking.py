@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import ClinicSettings, OpeningHours, Room, WorkingHours
-from plans import booking
-from plans.models import Session
+from plans import availability, booking
+from plans.models import Appointment, Session
 from tests import factories
 from tests.factories import book
 
@@ -60,25 +60,29 @@ def test_the_page_offers_slots_on_the_due_day_first(client, clinician, plan, mon
 
 def test_one_click_books_the_slot_and_says_when(client, clinician, plan):
     session = plan.sessions.get(number=1)
-    slot = booking.slot_search(session=session).slots[0]
+    slot = availability.slot_search(session=session).slots[0]
     client.force_login(clinician.user)
     response = client.post(reverse("session_book", args=[session.pk]), slot_data(slot), follow=True)
     session.refresh_from_db()
     assert session.status == Session.Status.BOOKED
-    assert session.starts_at == slot.start
+    appointment = session.appointments.get()
+    assert (appointment.status, appointment.starts_at) == (Appointment.Status.BOOKED, slot.start)
+    assert (appointment.clinician_id, appointment.room_id) == (slot.clinician_id, slot.room_id)
+    assert appointment.created_by == clinician.user
     local = slot.start.astimezone(ClinicSettings.load().tz)
     assert any(f"booked for {local:%a %d %b %Y at %H:%M}" in m for m in messages_of(response))
 
 
 def test_a_slot_taken_meanwhile_is_refused_and_fresh_slots_are_offered(client, clinician, plan):
     session = plan.sessions.get(number=1)
-    slot = booking.slot_search(session=session).slots[0]
+    slot = availability.slot_search(session=session).slots[0]
     rival = factories.make_plan(clinician=clinician, start_date=plan.start_date)
     book(rival.sessions.get(number=1), slot.start, clinician, Room.objects.get(pk=slot.room_id))
     client.force_login(clinician.user)
     response = client.post(reverse("session_book", args=[session.pk]), slot_data(slot), follow=True)
     session.refresh_from_db()
-    assert session.status == Session.Status.PLANNED
+    assert session.status == Session.Status.TO_BOOK
+    assert not session.appointments.exists()
     assert booking.SLOT_TAKEN in messages_of(response)
     offered = [choice[0].start for choice in response.context["choices"]]
     assert offered and slot.start not in offered
@@ -86,12 +90,13 @@ def test_a_slot_taken_meanwhile_is_refused_and_fresh_slots_are_offered(client, c
 
 def test_a_forged_time_is_refused_with_a_message(client, clinician, plan):
     session = plan.sessions.get(number=1)
-    slot = booking.slot_search(session=session).slots[0]
+    slot = availability.slot_search(session=session).slots[0]
     client.force_login(clinician.user)
     data = slot_data(slot) | {"starts_at": "next tuesday"}
     response = client.post(reverse("session_book", args=[session.pk]), data, follow=True)
     session.refresh_from_db()
-    assert session.status == Session.Status.PLANNED
+    assert session.status == Session.Status.TO_BOOK
+    assert not session.appointments.exists()
     assert response.redirect_chain[-1][0] == reverse("session_book", args=[session.pk])
     assert messages_of(response)
 
@@ -101,33 +106,35 @@ def test_moving_a_session_warns_about_the_next_one_now_too_close(client, clinici
     room = Room.objects.get()
     first, second = plan.sessions.get(number=1), plan.sessions.get(number=2)
     ten_am = time(10)
-    booking.session_book(
+    booked = booking.appointment_book(
         session=first,
         starts_at=datetime.combine(monday, ten_am, tzinfo=tz),
         clinician=clinician,
         room=room,
-    )
+    ).appointment
     # As early as the protocol allows: 14 days minus 2 of tolerance, a Saturday.
     second_day = monday + timedelta(days=12)
     OpeningHours.objects.create(weekday=5, opens=time(9), closes=time(13))
     WorkingHours.objects.create(clinician=clinician, weekday=5, starts=time(9), ends=time(13))
-    booking.session_book(
+    later = booking.appointment_book(
         session=second,
         starts_at=datetime.combine(second_day, ten_am, tzinfo=tz),
         clinician=clinician,
         room=room,
-    )
+    ).appointment
     moved_to = datetime.combine(monday + timedelta(days=2), ten_am, tzinfo=tz)
     client.force_login(clinician.user)
     response = client.post(
-        reverse("session_reschedule", args=[first.pk]),
+        reverse("appointment_move", args=[booked.pk]),
         {"starts_at": moved_to.isoformat(), "clinician": clinician.pk, "room": room.pk},
         follow=True,
     )
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert first.starts_at == moved_to
-    assert second.starts_at.astimezone(tz).date() == second_day  # reported, never moved
+    booked.refresh_from_db()
+    later.refresh_from_db()
+    assert booked.starts_at == moved_to  # the same appointment, moved
+    assert first.appointments.get() == booked
+    assert later.starts_at.astimezone(tz).date() == second_day  # reported, never moved
+    assert later.status == Appointment.Status.BOOKED
     assert any(
         f"Session 2 on {second_day:%d %b} is now too close to this one" in m
         for m in messages_of(response)

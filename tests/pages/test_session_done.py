@@ -10,7 +10,7 @@ from django.urls import reverse
 from clinic.models import ClinicSettings
 from plans import services
 from plans.forms import EXPECTED_AFTER_EFFECTS
-from plans.models import Session
+from plans.models import Appointment, Session
 from tests import factories
 from tests.factories import book
 
@@ -29,7 +29,7 @@ def hyaluronic():
 
 @pytest.fixture
 def held_last_week(clinician, patient, hyaluronic, today):
-    """Session 1 of a plan with one product, booked a week ago at 10:00."""
+    """The appointment of session 1 of a plan with one product, a week ago at 10:00."""
     day = today - timedelta(days=7)
     plan = factories.make_plan(
         patient=patient, clinician=clinician, start_date=day, products=[hyaluronic]
@@ -38,8 +38,8 @@ def held_last_week(clinician, patient, hyaluronic, today):
     return book(plan.sessions.get(number=1), starts_at, clinician, factories.make_room())
 
 
-def form_url(session):
-    return reverse("session_done", args=[session.pk])
+def form_url(appointment):
+    return reverse("session_done", args=[appointment.session_id])
 
 
 def test_the_form_offers_batches_usable_on_the_day_and_ticks_the_soonest(
@@ -58,7 +58,8 @@ def test_the_form_offers_batches_usable_on_the_day_and_ticks_the_soonest(
         f"Hyaluronic acid 1.5% — lot A100 (exp. {soonest.expiry_date:%m/%Y})"
     )
     assert form.initial["batches"] == [soonest.pk]
-    assert form.initial["areas"] == [area.pk for area in held_last_week.plan.areas.all()]
+    assert form.initial["areas"] == [area.pk for area in held_last_week.session.plan.areas.all()]
+    assert form.initial["held_at"] == held_last_week.starts_at
     assert form.fields["complications"].help_text == EXPECTED_AFTER_EFFECTS
     assert "small bruises" in EXPECTED_AFTER_EFFECTS
 
@@ -67,7 +68,7 @@ def test_recording_keeps_areas_batches_notes_and_complications(
     client, clinician, held_last_week, hyaluronic, today
 ):
     batch = factories.make_batch(hyaluronic, "A100", today + timedelta(days=60))
-    area = held_last_week.plan.areas.get()
+    area = held_last_week.session.plan.areas.get()
     held_at = held_last_week.starts_at.astimezone(ClinicSettings.load().tz)
     client.force_login(clinician.user)
 
@@ -83,9 +84,11 @@ def test_recording_keeps_areas_batches_notes_and_complications(
     )
 
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == reverse("plan_detail", args=[held_last_week.plan_id])
+    assert response["Location"] == reverse("plan_detail", args=[held_last_week.session.plan_id])
     held_last_week.refresh_from_db()
-    assert held_last_week.status == Session.Status.DONE
+    assert held_last_week.status == Appointment.Status.DONE  # the booked one, now done
+    assert held_last_week.session.status == Session.Status.DONE
+    assert held_last_week.session.appointments.count() == 1
     assert list(held_last_week.areas_treated.all()) == [area]
     assert [use.batch for use in held_last_week.product_uses.all()] == [batch]
     assert held_last_week.notes == "Good tolerance."
@@ -109,7 +112,9 @@ def test_a_batch_expired_on_the_day_held_is_refused_next_to_the_batches(
     assert errors == [services.BATCH_EXPIRED.format(batches=batch)]
     assert "is-invalid" in response.content.decode()
     held_last_week.refresh_from_db()
-    assert held_last_week.status == Session.Status.BOOKED
+    assert held_last_week.status == Appointment.Status.BOOKED
+    assert held_last_week.session.status == Session.Status.BOOKED
+    assert not held_last_week.product_uses.exists()
 
 
 def test_the_session_page_shows_the_record_to_clinicians_only(
@@ -117,14 +122,14 @@ def test_the_session_page_shows_the_record_to_clinicians_only(
 ):
     batch = factories.make_batch(hyaluronic, "A100", today + timedelta(days=60))
     services.session_mark_done(
-        session=held_last_week,
+        session=held_last_week.session,
         held_at=held_last_week.starts_at,
-        areas=held_last_week.plan.areas.all(),
+        areas=held_last_week.session.plan.areas.all(),
         batches=[batch],
         notes="Good tolerance.",
         complications="Bruise under the eye.",
     )
-    url = reverse("session_detail", args=[held_last_week.pk])
+    url = reverse("session_detail", args=[held_last_week.session_id])
 
     client.force_login(clinician.user)
     page = client.get(url).content.decode()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic import clock
 from patients.models import (
     BIRTH_IN_FUTURE,
     PREGNANT_MALE,
@@ -20,13 +21,18 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+def today():
+    """The clinic's today by its clock (held by the tests' `clock` fixture)."""
+    return clock.today(timezone.get_current_timezone())
+
+
 def test_patient_born_tomorrow_is_refused():
     patient = Patient(
         first_name="Anna",
         last_name="Roux",
         sex="F",
         phone="+33 6 00 00 00 00",
-        date_of_birth=timezone.localdate() + timedelta(days=1),
+        date_of_birth=today() + timedelta(days=1),
     )
     with pytest.raises(ValidationError) as error:
         patient.full_clean()
@@ -54,7 +60,7 @@ def test_age_counts_birthdays(patient):
 
 def test_screening_dates_must_be_possible(patient, clinician):
     future = Screening(
-        patient=patient, screened_by=clinician, screened_on=timezone.localdate() + timedelta(days=3)
+        patient=patient, screened_by=clinician, screened_on=today() + timedelta(days=3)
     )
     with pytest.raises(ValidationError) as error:
         future.full_clean()

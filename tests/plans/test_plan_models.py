@@ -9,9 +9,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from plans.models import (
+    APPOINTMENT_KEPT,
+    BOOKING_ENDS_BEFORE_START,
     BOOKING_INCOMPLETE,
     CANCEL_NEEDS_REASON,
+    SESSION_KEPT,
     WINDOW_ORDER,
+    Appointment,
     ProtocolPhase,
     Session,
 )
@@ -77,37 +81,81 @@ def test_unused_protocol_can_be_deleted():
     assert not ProtocolPhase.objects.filter(protocol_id=protocol.pk).exists()
 
 
-def test_cancelled_session_is_kept():
+def _appointment(session, **fields):
+    """An appointment of `session`, unsaved, at a valid time with a clinician and room."""
+    values = {
+        "session": session,
+        "patient_id": session.patient_id,
+        "starts_at": datetime(2026, 1, 5, 10, tzinfo=PARIS),
+        "ends_at": datetime(2026, 1, 5, 10, 45, tzinfo=PARIS),
+        "blocks_until": datetime(2026, 1, 5, 11, tzinfo=PARIS),
+        "clinician": session.plan.clinician,
+        "room": factories.make_room(),
+    }
+    values.update(fields)
+    return Appointment(**values)
+
+
+def test_cancelled_appointment_and_its_session_are_kept():
     plan = factories.make_plan()
     session = plan.sessions.get(number=1)
-    session.status = Session.Status.CANCELLED
-    session.cancel_reason = "Patient has a cold"
-    session.save()
+    appointment = _appointment(
+        session, status=Appointment.Status.CANCELLED_BY_PATIENT, reason="Patient has a cold"
+    )
+    appointment.save()
+    with pytest.raises(ValidationError) as error:
+        appointment.delete()
+    assert error.value.messages == [APPOINTMENT_KEPT]
     with pytest.raises(ValidationError):
         session.delete()
     with pytest.raises(ValidationError):
         plan.sessions.all().delete()
-    assert plan.sessions.filter(status=Session.Status.CANCELLED).count() == 1
+    assert plan.sessions.filter(number=1, status=Session.Status.TO_BOOK).exists()
+    assert session.appointments.get().reason == "Patient has a cold"
+
+
+def test_done_session_is_kept():
+    plan = factories.make_plan()
+    session = plan.sessions.get(number=1)
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.DONE)
+    session.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        session.delete()
+    assert error.value.messages == [SESSION_KEPT.format(status="done")]
+    with pytest.raises(ValidationError):
+        plan.sessions.all().delete()
+    assert plan.sessions.filter(number=1).exists()
 
 
 def test_cancelling_needs_a_reason():
     session = factories.make_plan().sessions.get(number=1)
-    session.status = Session.Status.CANCELLED
-    with pytest.raises(ValidationError) as error:
-        session.full_clean()
-    assert error.value.message_dict["cancel_reason"] == [CANCEL_NEEDS_REASON]
-    with pytest.raises(IntegrityError), transaction.atomic():
-        session.save()
+    for status in Appointment.CANCELLED:
+        appointment = _appointment(session, status=status)
+        with pytest.raises(ValidationError) as error:
+            appointment.full_clean()
+        assert error.value.message_dict["reason"] == [CANCEL_NEEDS_REASON]
+        with pytest.raises(IntegrityError), transaction.atomic():
+            appointment.save()
 
 
-def test_booked_session_needs_its_slot():
+def test_booked_appointment_needs_its_room():
     session = factories.make_plan().sessions.get(number=1)
-    session.status = Session.Status.BOOKED
+    appointment = _appointment(session, room=None)
     with pytest.raises(ValidationError) as error:
-        session.full_clean()
-    assert error.value.message_dict["starts_at"] == [BOOKING_INCOMPLETE]
+        appointment.full_clean()
+    assert error.value.message_dict["room"] == [BOOKING_INCOMPLETE]
     with pytest.raises(IntegrityError), transaction.atomic():
-        session.save()
+        appointment.save()
+
+
+def test_a_session_has_at_most_one_live_appointment():
+    session = factories.make_plan().sessions.get(number=1)
+    _appointment(session).save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _appointment(session, status=Appointment.Status.DONE).save()
+    # A cancelled one next to it is fine: it is kept on the record.
+    _appointment(session, status=Appointment.Status.NO_SHOW).save()
+    assert session.appointments.count() == 2
 
 
 def test_window_must_hold_the_due_date():
@@ -122,10 +170,17 @@ def test_window_must_hold_the_due_date():
 
 def test_booking_cannot_end_before_it_starts():
     session = factories.make_plan().sessions.get(number=1)
-    session.starts_at = datetime(2026, 1, 5, 10, tzinfo=PARIS)
-    session.ends_at = datetime(2026, 1, 5, 9, tzinfo=PARIS)
+    appointment = _appointment(
+        session,
+        starts_at=datetime(2026, 1, 5, 10, tzinfo=PARIS),
+        ends_at=datetime(2026, 1, 5, 9, tzinfo=PARIS),
+        blocks_until=datetime(2026, 1, 5, 9, 15, tzinfo=PARIS),
+    )
+    with pytest.raises(ValidationError) as error:
+        appointment.full_clean()
+    assert error.value.message_dict["ends_at"] == [BOOKING_ENDS_BEFORE_START]
     with pytest.raises(IntegrityError), transaction.atomic():
-        session.save()
+        appointment.save()
 
 
 def test_session_numbers_are_unique_in_a_plan():

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from clinic.models import Product, ProductBatch
-from plans import engine, services
-from plans.models import Session
+from clinic.models import ClinicSettings, Product, ProductBatch
+from plans import engine, selectors, services
+from plans.models import CANCEL_NEEDS_REASON, Appointment, Session
 from tests import factories
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,9 +20,29 @@ def dues(plan):
     return [s.due for s in plan.sessions.order_by("number")]
 
 
+def windows(plan):
+    return [(s.number, s.due, s.earliest, s.latest) for s in plan.sessions.order_by("number")]
+
+
+def with_clinic_tolerance(text):
+    """The phases of `text` as a new plan copies them: each unwritten tolerance the clinic's."""
+    percent = ClinicSettings.load().default_tolerance_percent
+    return engine.with_default_tolerance(engine.parse_protocol(text), percent)
+
+
+def appointment_state(appointment):
+    appointment.refresh_from_db()
+    return (
+        appointment.starts_at,
+        appointment.status,
+        appointment.needs_rebooking,
+        appointment.outside_window,
+    )
+
+
 def test_saving_a_plan_writes_the_engine_sessions():
     plan = factories.make_plan(protocol=factories.make_protocol(FIRST_EXAMPLE))
-    expected = engine.expand(engine.parse_protocol(FIRST_EXAMPLE), date(2026, 1, 5))
+    expected = engine.expand(with_clinic_tolerance(FIRST_EXAMPLE), date(2026, 1, 5))
     rows = list(plan.sessions.order_by("number"))
     assert [(s.number, s.phase, s.due, s.earliest, s.latest, s.optional) for s in rows] == [
         (w.number, w.phase, w.due, w.earliest, w.latest, w.optional) for w in expected
@@ -35,6 +55,9 @@ def test_saving_a_plan_writes_the_engine_sessions():
         date(2026, 3, 2),
     ]
     assert [s.optional for s in rows[:5]] == [False, False, False, True, True]
+    # "every 2 weeks" is ±2 days by the clinic's default tolerance.
+    assert (rows[1].earliest, rows[1].latest) == (date(2026, 1, 17), date(2026, 1, 21))
+    assert {s.status for s in rows} == {Session.Status.TO_BOOK}
 
 
 def test_moving_the_start_before_booking_rewrites_the_sessions():
@@ -64,23 +87,27 @@ def test_late_session_pushes_the_next_ones():
     assert plan.sessions.count() == 6
 
 
-def test_booking_outside_its_new_window_is_flagged():
+def test_booking_outside_its_new_window_is_listed_and_kept():
     plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
-    clinician = plan.clinician
-    room = factories.make_room()
     second = plan.sessions.get(number=2)
-    second.status = Session.Status.BOOKED
-    second.starts_at = datetime(2026, 1, 19, 10, tzinfo=PARIS)
-    second.ends_at = second.blocks_until = second.starts_at + timedelta(minutes=45)
-    second.clinician, second.room = clinician, room
-    second.save()
-    flagged = services.session_mark_done(
+    appointment = factories.book(
+        second, datetime(2026, 1, 19, 10, tzinfo=PARIS), plan.clinician, factories.make_room()
+    )
+    done = services.session_mark_done(
         session=plan.sessions.get(number=1), held_at=datetime(2026, 1, 12, 10, tzinfo=PARIS)
     )
     second.refresh_from_db()
-    assert flagged.status == Session.Status.DONE
+    assert done.appointment.status == Appointment.Status.DONE
     assert second.due == date(2026, 1, 26)
-    assert second.needs_rebooking
+    assert not second.holds(date(2026, 1, 19))
+    assert done.outside == [appointment]
+    # Listed for the plan page to propose a move; the booking itself is left as it was.
+    assert appointment_state(appointment) == (
+        datetime(2026, 1, 19, 10, tzinfo=PARIS),
+        Appointment.Status.BOOKED,
+        False,
+        False,
+    )
     assert second.status == Session.Status.BOOKED
 
 
@@ -92,8 +119,11 @@ def test_a_session_cannot_be_done_in_the_future():
             session=plan.sessions.get(number=1), held_at=now + timedelta(minutes=1), now=now
         )
     assert error.value.message_dict["held_at"] == [services.DONE_IN_FUTURE]
+    assert not Appointment.objects.filter(session__plan=plan).exists()
     done = services.session_mark_done(session=plan.sessions.get(number=1), held_at=now, now=now)
-    assert done.status == Session.Status.DONE
+    assert done.appointment.status == Appointment.Status.DONE
+    assert done.appointment.starts_at == now
+    assert plan.sessions.get(number=1).status == Session.Status.DONE
 
 
 def test_plan_keeps_the_phases_it_was_created_with():
@@ -106,8 +136,9 @@ def test_plan_keeps_the_phases_it_was_created_with():
     plan.refresh_from_db()
     assert protocol.version == 2
     assert plan.protocol_version == 1
+    # The plan's own copy, with the clinic's default tolerance written out.
     assert engine.render_protocol(plan.phase_values()) == engine.render_protocol(
-        engine.parse_protocol("6 sessions every 2 weeks")
+        with_clinic_tolerance("6 sessions every 2 weeks")
     )
     newer = factories.make_plan(protocol=protocol)
     assert newer.protocol_version == 2
@@ -138,7 +169,8 @@ def test_a_session_cannot_be_held_before_the_previous_one():
             session=plan.sessions.get(number=2), held_at=datetime(2026, 1, 10, 10, tzinfo=PARIS)
         )
     assert error.value.message_dict["held_at"] == [services.HELD_OUT_OF_ORDER]
-    assert plan.sessions.get(number=2).status == Session.Status.PLANNED
+    assert plan.sessions.get(number=2).status == Session.Status.TO_BOOK
+    assert not Appointment.objects.filter(session__plan=plan, session__number=2).exists()
 
 
 def test_a_missed_session_is_offered_again():
@@ -146,16 +178,25 @@ def test_a_missed_session_is_offered_again():
     services.session_mark_done(
         session=plan.sessions.get(number=1), held_at=datetime(2026, 1, 5, 10, tzinfo=PARIS)
     )
-    missed = plan.sessions.get(number=2)
-    missed.status = Session.Status.NO_SHOW
-    missed.save()
-    services.plan_replan(plan=plan)
-    assert [(s.number, s.due, s.status) for s in plan.sessions.order_by("number")] == [
-        (1, date(2026, 1, 5), Session.Status.DONE),
-        (2, date(2026, 1, 19), Session.Status.NO_SHOW),
-        (3, date(2026, 1, 19), Session.Status.PLANNED),
-        (4, date(2026, 2, 2), Session.Status.PLANNED),
+    before = windows(plan)
+    room = factories.make_room()
+    missed = factories.book(
+        plan.sessions.get(number=2), datetime(2026, 1, 19, 10, tzinfo=PARIS), plan.clinician, room
+    )
+    services.appointment_mark_no_show(appointment=missed)
+    # The same step is to book again; no session is invented and none renumbered.
+    assert windows(plan) == before
+    assert [(s.number, s.status) for s in plan.sessions.order_by("number")] == [
+        (1, Session.Status.DONE),
+        (2, Session.Status.TO_BOOK),
+        (3, Session.Status.TO_BOOK),
     ]
+    again = factories.book(
+        plan.sessions.get(number=2), datetime(2026, 1, 20, 10, tzinfo=PARIS), plan.clinician, room
+    )
+    assert list(plan.sessions.get(number=2).appointments.order_by("pk")) == [missed, again]
+    missed.refresh_from_db()
+    assert missed.status == Appointment.Status.NO_SHOW
 
 
 def test_a_session_cannot_be_done_while_an_earlier_one_is_open():
@@ -167,7 +208,7 @@ def test_a_session_cannot_be_done_while_an_earlier_one_is_open():
     assert error.value.messages == [services.EARLIER_STILL_OPEN.format(number=1)]
 
 
-def test_optional_sessions_left_behind_are_cancelled_as_not_needed():
+def test_optional_sessions_left_behind_are_skipped_as_not_needed():
     plan = factories.make_plan(
         protocol=factories.make_protocol("every 2 weeks, 2-4 sessions, then monthly")
     )
@@ -181,24 +222,30 @@ def test_optional_sessions_left_behind_are_cancelled_as_not_needed():
         session=first_monthly, held_at=datetime(2026, 2, 20, 10, tzinfo=PARIS)
     )
     skipped = plan.sessions.filter(number__in=[3, 4])
-    assert {s.status for s in skipped} == {Session.Status.CANCELLED}
-    assert {s.cancel_reason for s in skipped} == {services.OPTIONAL_NOT_NEEDED}
+    assert {s.status for s in skipped} == {Session.Status.SKIPPED}
+    assert {s.closed_reason for s in skipped} == {services.OPTIONAL_NOT_NEEDED}
     assert plan.sessions.get(number=6).due == date(2026, 3, 20)
 
 
 def test_bookings_past_the_new_end_of_the_plan_are_flagged():
     plan = factories.make_plan(protocol=factories.make_protocol("monthly"), horizon_months=2)
     third = plan.sessions.get(number=3)
-    factories.book(
+    appointment = factories.book(
         third, datetime(2026, 3, 5, 10, tzinfo=PARIS), plan.clinician, factories.make_room()
     )
-    flagged = services.plan_replan(plan=plan)
-    assert flagged == []
+    assert services.plan_replan(plan=plan).outside == []  # nothing done yet: nothing moves
     services.session_mark_done(
         session=plan.sessions.get(number=1), held_at=datetime(2026, 1, 10, 10, tzinfo=PARIS)
     )
     third.refresh_from_db()
-    assert third.needs_rebooking
+    appointment.refresh_from_db()
+    assert appointment.needs_rebooking
+    assert appointment.status == Appointment.Status.BOOKED  # reception calls, then cancels
+    assert (third.status, third.closed_reason) == (
+        Session.Status.NOT_NEEDED,
+        services.PLAN_ENDS_BEFORE,
+    )
+    assert appointment in selectors.rebooking_worklist()
 
 
 def test_done_session_traces_each_product_to_its_batch():
@@ -208,7 +255,7 @@ def test_done_session_traces_each_product_to_its_batch():
         product=product, lot_number="L7", expiry_date=date(2026, 6, 1)
     )
     face = factories.make_area("Face")
-    session = services.session_mark_done(
+    done = services.session_mark_done(
         session=plan.sessions.get(number=1),
         held_at=datetime(2026, 1, 5, 10, tzinfo=PARIS),
         areas=[face],
@@ -216,10 +263,13 @@ def test_done_session_traces_each_product_to_its_batch():
         notes="2 ml, grid technique",
         complications="Small bruise under the left eye",
     )
-    session.refresh_from_db()
-    assert [use.batch for use in session.product_uses.all()] == [batch]
-    assert list(session.areas_treated.all()) == [face]
-    assert session.complications == "Small bruise under the left eye"
+    appointment = Appointment.objects.get(pk=done.appointment.pk)
+    assert appointment.session == plan.sessions.get(number=1)
+    assert [use.batch for use in appointment.product_uses.all()] == [batch]
+    assert list(appointment.areas_treated.all()) == [face]
+    assert appointment.notes == "2 ml, grid technique"
+    assert appointment.complications == "Small bruise under the left eye"
+    assert appointment.clinician == plan.clinician  # held without a booking: the plan's own
 
 
 def test_an_expired_batch_is_refused_and_nothing_is_recorded():
@@ -235,7 +285,8 @@ def test_an_expired_batch_is_refused_and_nothing_is_recorded():
             batches=[old],
         )
     assert "OLD" in error.value.message_dict["batches"][0]
-    assert plan.sessions.get(number=1).status == Session.Status.PLANNED
+    assert plan.sessions.get(number=1).status == Session.Status.TO_BOOK
+    assert not Appointment.objects.filter(session__plan=plan).exists()
 
 
 def test_patient_preferences_are_kept_on_the_plan():
@@ -246,14 +297,125 @@ def test_patient_preferences_are_kept_on_the_plan():
 
 def test_arrival_records_when_the_patient_reached_the_desk():
     plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
-    session = factories.book(
+    appointment = factories.book(
         plan.sessions.get(number=1),
         datetime(2026, 1, 5, 10, tzinfo=PARIS),
         plan.clinician,
         factories.make_room(),
     )
     at_desk = datetime(2026, 1, 5, 9, 52, tzinfo=PARIS)
-    services.session_mark_arrived(session=session, now=at_desk)
-    session.refresh_from_db()
-    assert session.status == Session.Status.ARRIVED
-    assert session.arrived_at == at_desk
+    services.appointment_mark_arrived(appointment=appointment, now=at_desk)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.ARRIVED
+    assert appointment.arrived_at == at_desk
+    assert plan.sessions.get(number=1).status == Session.Status.BOOKED
+    with pytest.raises(ValidationError) as error:
+        services.appointment_mark_arrived(appointment=appointment, now=at_desk)
+    assert error.value.messages == [services.ARRIVAL_NOT_BOOKED.format(status="arrived")]
+
+
+def _course_with_bookings(numbers=(2, 3, 4)):
+    """A course of 6 sessions every 2 weeks, session 1 done on its day, `numbers` booked
+    at 10:00 on their due dates."""
+    plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
+    services.session_mark_done(
+        session=plan.sessions.get(number=1), held_at=datetime(2026, 1, 5, 10, tzinfo=PARIS)
+    )
+    room = factories.make_room()
+    booked = {}
+    for number in numbers:
+        session = plan.sessions.get(number=number)
+        starts_at = datetime.combine(session.due, time(10), tzinfo=PARIS)
+        booked[number] = factories.book(session, starts_at, plan.clinician, room)
+    return plan, booked
+
+
+def test_cancel_keeps_later_appointments():
+    plan, booked = _course_with_bookings()
+    before = windows(plan)
+    later = {n: appointment_state(booked[n]) for n in (3, 4)}
+    with pytest.raises(ValidationError) as error:
+        services.appointment_cancel(appointment=booked[2], reason="  ")
+    assert error.value.message_dict["reason"] == [CANCEL_NEEDS_REASON]
+
+    services.appointment_cancel(appointment=booked[2], reason="Patient has a cold")
+
+    cancelled = Appointment.objects.get(pk=booked[2].pk)
+    assert (cancelled.status, cancelled.reason) == (
+        Appointment.Status.CANCELLED_BY_PATIENT,
+        "Patient has a cold",
+    )
+    second = plan.sessions.get(number=2)
+    assert second.status == Session.Status.TO_BOOK
+    assert list(second.appointments.all()) == [cancelled]
+    # Same number, same window; the rest of the course neither moved nor flagged.
+    assert windows(plan) == before
+    assert {n: appointment_state(booked[n]) for n in (3, 4)} == later
+    assert all(state[1:] == (Appointment.Status.BOOKED, False, False) for state in later.values())
+    assert plan.sessions.filter(number__in=[3, 4], status=Session.Status.BOOKED).count() == 2
+    assert selectors.rebooking_count() == 0
+    with pytest.raises(ValidationError) as error:
+        services.appointment_cancel(appointment=cancelled, reason="again")
+    assert error.value.messages == [services.CANCEL_NOT_OPEN.format(status="cancelled by patient")]
+
+
+def test_a_cancel_by_the_clinic_says_so():
+    plan, booked = _course_with_bookings(numbers=(2,))
+    services.appointment_cancel(appointment=booked[2], reason="Laser broken", by_clinic=True)
+    booked[2].refresh_from_db()
+    assert booked[2].status == Appointment.Status.CANCELLED_BY_CLINIC
+    assert plan.sessions.get(number=2).status == Session.Status.TO_BOOK
+
+
+def test_a_no_show_is_counted_and_the_step_is_to_book_again():
+    plan, booked = _course_with_bookings()
+    before = windows(plan)
+    later = {n: appointment_state(booked[n]) for n in (3, 4)}
+
+    services.appointment_mark_no_show(appointment=booked[2])
+
+    missed = Appointment.objects.get(pk=booked[2].pk)
+    assert missed.status == Appointment.Status.NO_SHOW
+    assert selectors.no_show_count(plan.patient) == 1
+    second = plan.sessions.get(number=2)
+    assert second.status == Session.Status.TO_BOOK
+    assert list(second.appointments.all()) == [missed]
+    assert windows(plan) == before
+    assert {n: appointment_state(booked[n]) for n in (3, 4)} == later
+    with pytest.raises(ValidationError) as error:
+        services.appointment_mark_no_show(appointment=missed)
+    assert error.value.messages == [services.NO_SHOW_NOT_BOOKED.format(status="no-show")]
+    assert selectors.no_show_count(plan.patient) == 1
+
+
+def test_a_session_done_3_days_late_recomputes_later_windows_and_lists_the_outside_ones():
+    plan, booked = _course_with_bookings()
+    assert windows(plan)[1:4] == [
+        (2, date(2026, 1, 19), date(2026, 1, 17), date(2026, 1, 21)),
+        (3, date(2026, 2, 2), date(2026, 1, 31), date(2026, 2, 4)),
+        (4, date(2026, 2, 16), date(2026, 2, 14), date(2026, 2, 18)),
+    ]
+    # Session 2 is held three days after its due date, in its booked appointment; session
+    # 4 was booked late in its window, on 18 Feb.
+    for number, day in [(2, date(2026, 1, 22)), (4, date(2026, 2, 18))]:
+        Appointment.objects.filter(pk=booked[number].pk).update(
+            starts_at=datetime.combine(day, time(10), tzinfo=PARIS),
+            ends_at=datetime.combine(day, time(10, 45), tzinfo=PARIS),
+            blocks_until=datetime.combine(day, time(11), tzinfo=PARIS),
+        )
+    done = services.session_mark_done(
+        session=plan.sessions.get(number=2), held_at=datetime(2026, 1, 22, 10, tzinfo=PARIS)
+    )
+    assert done.appointment.pk == booked[2].pk
+    assert windows(plan)[2:4] == [
+        (3, date(2026, 2, 5), date(2026, 2, 3), date(2026, 2, 7)),
+        (4, date(2026, 2, 19), date(2026, 2, 17), date(2026, 2, 21)),
+    ]
+    # Session 3 (2 Feb) is now before its window; session 4 (18 Feb) is still in its own.
+    assert done.outside == [booked[3]]
+    assert [a.session.number for a in done.outside] == [3]
+    for number in (3, 4):
+        assert appointment_state(booked[number])[1:] == (Appointment.Status.BOOKED, False, False)
+    # Re-planning again finds the same one, and moves nothing further.
+    assert services.plan_replan(plan=plan).outside == [booked[3]]
+    assert windows(plan)[2][1] == date(2026, 2, 5)
