@@ -38,6 +38,10 @@ DONE_IN_FUTURE = "A session cannot be recorded as done in the future."
 EARLIER_STILL_OPEN = "Session {number} comes first: record it as done before this one."
 BATCH_EXPIRED = "Expired on the day of the session: {batches}. Choose an unexpired batch."
 OPTIONAL_NOT_NEEDED = "Optional session not needed: a later session was held."
+APPOINTMENT_ENDED = (
+    "The appointment of session {number} was just cancelled or marked as a no-show: look "
+    "at the session again before recording it as done."
+)
 HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
 
 
@@ -308,11 +312,19 @@ def session_mark_done(
     The session's live appointment becomes the done one; a session held without one (a
     visit recorded afterwards) gets a done appointment with the plan's clinician.
     """
+    # The appointment first, then its session: the order a cancel or no-show locks them
+    # in, so two people acting on one appointment at once wait for each other instead of
+    # deadlocking.
+    live = _live_appointment(session)
+    seen = session.status
     session = (
         Session.objects.select_for_update().select_related("plan__protocol").get(pk=session.pk)
     )
     if session.status not in (Session.Status.TO_BOOK, Session.Status.BOOKED):
         raise ValidationError(SESSION_NOT_OPEN)
+    if seen == Session.Status.BOOKED and live is None:
+        # Its appointment was cancelled (or a no-show) meanwhile: not silently a new one.
+        raise ValidationError(APPOINTMENT_ENDED.format(number=session.number))
     if held_at > (now or clock.now()):
         raise ValidationError({"held_at": DONE_IN_FUTURE})
     plan = session.plan
@@ -332,7 +344,7 @@ def session_mark_done(
         )
     # Optional sessions left behind were not needed.
     earlier.update(status=Session.Status.SKIPPED, closed_reason=OPTIONAL_NOT_NEEDED)
-    appointment = _live_appointment(session) or Appointment(
+    appointment = live or Appointment(
         session=session,
         patient_id=session.patient_id,
         clinician_id=plan.clinician_id,
@@ -362,6 +374,10 @@ def session_mark_done(
 ARRIVAL_NOT_BOOKED = "Only a booked appointment can be marked as arrived; this one is {status}."
 NO_SHOW_NOT_BOOKED = "Only a booked appointment can be marked as a no-show; this one is {status}."
 CANCEL_NOT_OPEN = "Only a booked appointment can be cancelled; this one is {status}."
+MOVED_MEANWHILE = (
+    "This appointment was just moved to {when:%a %d %b %H:%M}: look at it again before "
+    "cancelling it."
+)
 
 
 def _refuse_unless(appointment: Appointment, allowed, message: str) -> None:
@@ -415,8 +431,12 @@ def appointment_cancel(
     time freed, the session to book again with the same window."""
     if not reason.strip():
         raise ValidationError({"reason": CANCEL_NEEDS_REASON})
+    seen_start = appointment.starts_at
     appointment = _locked_appointment(appointment)
     _refuse_unless(appointment, (Appointment.Status.BOOKED,), CANCEL_NOT_OPEN)
+    if seen_start is not None and appointment.starts_at != seen_start:
+        when = timezone.localtime(appointment.starts_at, ClinicSettings.load().tz)
+        raise ValidationError(MOVED_MEANWHILE.format(when=when))
     status = (
         Appointment.Status.CANCELLED_BY_CLINIC
         if by_clinic

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clinic.models import ClinicSettings, Closure, Equipment, OpeningHours, TimeOff
-from plans import booking
+from plans import availability
 from plans.calendar import calendar_changed, clinic_calendar
 from tests import factories
 
@@ -52,7 +52,7 @@ def session(dr_martin):
 
 
 def search_days(session) -> set[date]:
-    found = booking.slot_search(session=session, now=NOW, limit=200)
+    found = availability.slot_search(session=session, now=NOW, limit=200)
     return {slot.start.astimezone(PARIS).date() for slot in found.slots if slot.in_window}
 
 
@@ -70,12 +70,12 @@ def test_a_closure_deleted_opens_the_day_again(session):
 
 
 def test_new_opening_hours_move_the_first_slot(session):
-    first = booking.slot_search(session=session, now=NOW).slots[0]
+    first = availability.slot_search(session=session, now=NOW).slots[0]
     assert first.start.astimezone(PARIS).time() == time(9)
     hours = OpeningHours.objects.get(weekday=MONDAY.weekday())
     hours.opens = time(11)
     hours.save()
-    first = booking.slot_search(session=session, now=NOW).slots[0]
+    first = availability.slot_search(session=session, now=NOW).slots[0]
     assert first.start.astimezone(PARIS).time() == time(11)
 
 
@@ -93,20 +93,20 @@ def test_a_clinician_made_inactive_is_offered_no_more(session, dr_martin):
     assert search_days(session)
     dr_martin.is_active = False
     dr_martin.save()
-    assert booking.slot_search(session=session, now=NOW).slots == ()
+    assert availability.slot_search(session=session, now=NOW).slots == ()
 
 
 def test_a_method_taken_from_a_clinician_is_seen(session, dr_martin):
     assert search_days(session)
     dr_martin.methods.clear()
-    assert booking.slot_search(session=session, now=NOW).slots == ()
+    assert availability.slot_search(session=session, now=NOW).slots == ()
 
 
 def test_equipment_a_method_now_needs_rules_out_rooms_without_it(session):
     assert search_days(session)
     device = Equipment.objects.create(name="Electrodermoporation device")
     session.plan.protocol.method.required_equipment.add(device)
-    assert booking.slot_search(session=session, now=NOW).slots == ()
+    assert availability.slot_search(session=session, now=NOW).slots == ()
 
 
 def test_settings_saved_from_an_older_copy_keep_the_calendar_fresh(session):
@@ -119,15 +119,15 @@ def test_settings_saved_from_an_older_copy_keep_the_calendar_fresh(session):
 
 
 def test_the_standing_calendar_is_read_once_until_it_changes(session):
-    booking.slot_search(session=session, now=NOW)
+    availability.slot_search(session=session, now=NOW)
     with CaptureQueriesContext(connection) as again:
-        booking.slot_search(session=session, now=NOW)
+        availability.slot_search(session=session, now=NOW)
     tables = " ".join(query["sql"] for query in again.captured_queries)
     assert "clinic_openinghours" not in tables
     assert "clinic_workinghours" not in tables
     calendar_changed()
     with CaptureQueriesContext(connection) as after_change:
-        booking.slot_search(session=session, now=NOW)
+        availability.slot_search(session=session, now=NOW)
     tables = " ".join(query["sql"] for query in after_change.captured_queries)
     assert "clinic_openinghours" in tables
 
