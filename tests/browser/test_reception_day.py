@@ -6,7 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from clinic.models import ClinicSettings
-from plans.models import Session
+from plans.models import Appointment
 from tests.factories import PASSWORD
 from tests.pages.data import clinic_day
 
@@ -34,7 +34,10 @@ def test_receptionist_marks_an_arrival_and_a_no_show(
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.status, second.status) == (Session.Status.ARRIVED, Session.Status.NO_SHOW)
+    assert (first.status, second.status) == (
+        Appointment.Status.ARRIVED,
+        Appointment.Status.NO_SHOW,
+    )
 
     page.goto(
         f"{live_server.url}{reverse('schedule_day', args=[ClinicSettings.load().today()])}?by=room"
@@ -47,11 +50,11 @@ def test_receptionist_marks_an_arrival_and_a_no_show(
 
 
 def test_receptionist_is_refused_a_screening_page(page, live_server, sign_in, receptionist):
-    session = clinic_day(ClinicSettings.load().today(), per_clinician=1)[0]
+    appointment = clinic_day(ClinicSettings.load().today(), per_clinician=1)[0]
     sign_in(receptionist.username, PASSWORD)
     response = page.goto(
-        f"{live_server.url}{reverse('screening_detail', args=[session.patient_id])}"
+        f"{live_server.url}{reverse('screening_detail', args=[appointment.patient_id])}"
     )
     assert response.status == 403
-    page.goto(f"{live_server.url}{reverse('patient_detail', args=[session.patient_id])}")
+    page.goto(f"{live_server.url}{reverse('patient_detail', args=[appointment.patient_id])}")
     expect(page.get_by_text("Latest screening")).to_have_count(0)
