@@ -132,13 +132,20 @@ def make_old_clinic(apps):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_old_session_with_a_time_gets_exactly_one_appointment(at_0006):
+def test_an_old_clinic_keeps_every_session_as_a_step_and_every_time_as_an_appointment(at_0006):
+    # One migration for all the checks: migrating there and back is slow on PostgreSQL.
     ids = make_old_clinic(at_0006)
 
     after = migrate(AFTER)
 
+    each_old_session_with_a_time_has_exactly_one_appointment(after, ids)
+    old_statuses_map_onto_appointments_and_steps(after, ids)
+    the_treatment_record_and_the_batch_move_to_the_appointment(after, ids)
+
+
+def each_old_session_with_a_time_has_exactly_one_appointment(after, ids):
     Appointment = after.get_model("plans", "Appointment")
-    for number, (status, starts_at, _optional, extra) in OLD_SESSIONS.items():
+    for number, (_status, starts_at, _optional, _extra) in OLD_SESSIONS.items():
         appointments = list(Appointment.objects.filter(session_id=ids["sessions"][number]))
         if starts_at is None:
             assert appointments == [], number
@@ -155,15 +162,12 @@ def test_every_old_session_with_a_time_gets_exactly_one_appointment(at_0006):
     assert Appointment.objects.count() == 6
 
 
-@pytest.mark.django_db(transaction=True)
-def test_old_statuses_map_onto_appointments_and_steps(at_0006):
-    ids = make_old_clinic(at_0006)
-
-    after = migrate(AFTER)
-
+def old_statuses_map_onto_appointments_and_steps(after, ids):
     Appointment = after.get_model("plans", "Appointment")
     Session = after.get_model("plans", "Session")
-    by_number = {n: Appointment.objects.filter(session_id=pk).first() for n, pk in ids["sessions"].items()}
+    by_number = {
+        n: Appointment.objects.filter(session_id=pk).first() for n, pk in ids["sessions"].items()
+    }
     steps = {n: Session.objects.get(pk=pk) for n, pk in ids["sessions"].items()}
 
     assert {n: a.status for n, a in by_number.items() if a} == {
@@ -206,12 +210,7 @@ def test_old_statuses_map_onto_appointments_and_steps(at_0006):
         )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_treatment_record_and_the_batch_move_to_the_appointment(at_0006):
-    ids = make_old_clinic(at_0006)
-
-    after = migrate(AFTER)
-
+def the_treatment_record_and_the_batch_move_to_the_appointment(after, ids):
     Appointment = after.get_model("plans", "Appointment")
     done = Appointment.objects.get(session_id=ids["sessions"][1])
     assert done.notes == "Good tolerance"
