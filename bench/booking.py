@@ -201,7 +201,8 @@ class Clinic:
         return patients
 
     def year_of_sessions(self) -> list[tuple[Session, dict]]:
-        """BOOKINGS sessions and their appointments over DAYS days, on ROOMS x POSITIONS 40-minute positions a day.
+        """BOOKINGS sessions and their appointments over DAYS days, on ROOMS x POSITIONS
+        40-minute positions a day.
 
         The clinician of room r at position k is (r + 6k) % 10, so the ones at the same
         time differ; patients take turns, so the ones at the same time differ too. Nothing
@@ -236,7 +237,9 @@ class Clinic:
                             status=Session.Status.DONE if done else Session.Status.BOOKED,
                         ),
                         {
-                            "status": Appointment.Status.DONE if done else Appointment.Status.BOOKED,
+                            "status": Appointment.Status.DONE
+                            if done
+                            else Appointment.Status.BOOKED,
                             "starts_at": starts_at,
                             "ends_at": starts_at + length,
                             "blocks_until": starts_at + length + buffer,

@@ -24,16 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
+import schedule  # noqa: E402  (bench/schedule.py: the day it measures)
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-
-import schedule  # noqa: E402  (bench/schedule.py: the day it measures)
 
 RECALL_PATIENTS = 5000
 OVERDUE = 4600
