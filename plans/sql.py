@@ -1,11 +1,11 @@
 """The project's hand-written SQL, in one place: what the calendar and the schedule read
 on every search, booking and opening of the day.
 
-Each statement is written out because the ORM took as long to build it as the database
-takes to run it, on the clinic's hottest paths (measured on 2026-11-30: the day's cards
-and the overlap check each cost twice as much through the ORM). Table and column names
-come from the models' meta, never typed in; `tests/plans/test_sql.py` checks each
-statement against the ORM's answer.
+Each statement is written out because, on the clinic's hottest paths (every opening of
+the day, every slot search and booking), the ORM took as long to build it as the
+database takes to run it; `bench/schedule.py` and `bench/booking.py` give today's
+figures. Table and column names come from the models' meta, never typed in;
+`tests/plans/test_sql.py` checks each statement against the ORM's answer.
 """
 
 from collections.abc import Sequence
