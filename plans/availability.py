@@ -472,6 +472,12 @@ def days_from_window(session: Session, start: datetime, tz) -> int:
     return session.days_outside(timezone.localdate(start, tz))
 
 
+def window_label(session: Session, start: datetime, tz) -> str:
+    """How an appointment at `start` sits against the session's window: "" inside it,
+    else "3 days after its window"."""
+    return outside_label(days_from_window(session, start, tz))
+
+
 def outside_label(days: int) -> str:
     """ "3 days after its window", "1 day before its window", or "" inside it."""
     if not days:

@@ -160,6 +160,26 @@ def _place(appointment: Appointment, starts_at, clinician, room, session, clinic
     appointment.clinician, appointment.room = clinician, room
 
 
+def _check_to_book(session: Session) -> None:
+    if session.status != Session.Status.TO_BOOK:
+        raise ValidationError(
+            NOT_TO_BOOK.format(number=session.number, status=session.get_status_display().lower())
+        )
+
+
+def _new_appointment(session, starts_at, clinician, room, clinic, *, outside: bool, by):
+    """A booked appointment of the session at `starts_at`, not saved yet."""
+    appointment = Appointment(
+        session=session,
+        patient_id=session.patient_id,
+        outside_window=outside,
+        created_by=by,
+        changed_by=by,
+    )
+    _place(appointment, starts_at, clinician, room, session, clinic)
+    return appointment
+
+
 def _write(write) -> None:
     """Run the writes; the database's refusal (a constraint) reads as a lost race."""
     try:
@@ -192,26 +212,16 @@ def appointment_book(
         plan = _lock_plan(session.plan_id)
         session = _lock_session(session.pk)
         session.plan = plan
-        if session.status != Session.Status.TO_BOOK:
-            raise ValidationError(
-                NOT_TO_BOOK.format(
-                    number=session.number, status=session.get_status_display().lower()
-                )
-            )
+        _check_to_book(session)
         safety.check_safe(plan)
         clinic = ClinicSettings.load()
         calendar = PlanCalendar(plan=plan, clinic=clinic)
         others = availability.neighbours(plan.pk, exclude_session=session.pk)
         _check_time(session, starts_at, clinician, room, now=now, calendar=calendar, others=others)
         outside = _check_window(session, starts_at, clinic.tz, confirmed=confirm_outside)
-        appointment = Appointment(
-            session=session,
-            patient_id=session.patient_id,
-            outside_window=outside,
-            created_by=by,
-            changed_by=by,
+        appointment = _new_appointment(
+            session, starts_at, clinician, room, clinic, outside=outside, by=by
         )
-        _place(appointment, starts_at, clinician, room, session, clinic)
         _check_no_overlap([appointment])
 
         def write():
@@ -319,12 +329,7 @@ def plan_book(
             proposed.latest,
         ):
             raise ValidationError(PROPOSAL_STALE)
-        if session.status != Session.Status.TO_BOOK:
-            raise ValidationError(
-                NOT_TO_BOOK.format(
-                    number=session.number, status=session.get_status_display().lower()
-                )
-            )
+        _check_to_book(session)
         session.plan = plan
         clinician, room = clinicians[slot.clinician_id], rooms[slot.room_id]
         others = [n for number, n in starts.items() if number != session.number]
@@ -332,15 +337,11 @@ def plan_book(
         is_outside = bool(availability.days_from_window(session, slot.start, clinic.tz))
         if is_outside:
             outside.append(session.number)
-        appointment = Appointment(
-            session=session,
-            patient_id=session.patient_id,
-            outside_window=is_outside,
-            created_by=by,
-            changed_by=by,
+        appointments.append(
+            _new_appointment(
+                session, slot.start, clinician, room, clinic, outside=is_outside, by=by
+            )
         )
-        _place(appointment, slot.start, clinician, room, session, clinic)
-        appointments.append(appointment)
         # Counted at once, so the next placement keeps its spacing from it.
         starts[session.number] = Neighbour(session.number, session.phase, slot.start)
     if outside and not confirm_outside:

@@ -42,6 +42,7 @@ APPOINTMENT_ENDED = (
     "The appointment of session {number} was just cancelled or marked as a no-show: look "
     "at the session again before recording it as done."
 )
+PLAN_ENDS_BEFORE = "The course, re-planned, ends before this session."
 HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
 
 
@@ -257,16 +258,13 @@ def plan_replan(*, plan: TreatmentPlan) -> Replanned:
     ended = [s for s in upcoming.values() if s.status not in Session.CLOSED]
     surplus = [s.pk for s in ended if s.pk not in live]
     Session.objects.filter(pk__in=surplus).delete()
-    for session in ended:
-        if session.pk in live:
-            # The plan now ends before this appointment: reception calls and cancels it.
-            Appointment.objects.filter(pk=live[session.pk].pk).update(needs_rebooking=True)
-            session.status, session.closed_reason = Session.Status.NOT_NEEDED, PLAN_ENDS_BEFORE
-            session.save(update_fields=["status", "closed_reason", "updated_at"])
+    # The plan now ends before these appointments: reception calls and cancels them.
+    beyond = [s.pk for s in ended if s.pk in live]
+    Appointment.objects.filter(pk__in=[live[pk].pk for pk in beyond]).update(needs_rebooking=True)
+    Session.objects.filter(pk__in=beyond).update(
+        status=Session.Status.NOT_NEEDED, closed_reason=PLAN_ENDS_BEFORE, updated_at=clock.now()
+    )
     return Replanned(outside)
-
-
-PLAN_ENDS_BEFORE = "The course, re-planned, ends before this session."
 
 
 def _locked_appointment(appointment: Appointment) -> Appointment:

@@ -329,6 +329,13 @@ def session_done(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _resources_of(found) -> tuple[dict, dict]:
+    """The clinicians and rooms these slots name, by pk (two queries)."""
+    clinicians = Clinician.objects.filter(pk__in={s.clinician_id for s in found})
+    rooms = Room.objects.filter(pk__in={s.room_id for s in found})
+    return {c.pk: c for c in clinicians.select_related("user")}, {r.pk: r for r in rooms}
+
+
 def _slot_page(
     request: HttpRequest,
     session: Session,
@@ -350,17 +357,11 @@ def _slot_page(
                 != (appointment.starts_at, appointment.clinician_id, appointment.room_id)
             ),
         )
-    clinicians = {
-        c.pk: c
-        for c in Clinician.objects.filter(
-            pk__in={s.clinician_id for s in found.slots}
-        ).select_related("user")
-    }
-    rooms = {r.pk: r for r in Room.objects.filter(pk__in={s.room_id for s in found.slots})}
+    clinicians, rooms = _resources_of(found.slots)
     tz = request.clinic.tz
     choices = []
     for slot in found.slots:
-        outside = availability.outside_label(availability.days_from_window(session, slot.start, tz))
+        outside = availability.window_label(session, slot.start, tz)
         initial = {
             "starts_at": slot.start.isoformat(),
             "clinician": slot.clinician_id,
@@ -515,9 +516,7 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
         session.history = list(session.appointments.all())
         session.outside = ""
         if session.current is not None:
-            session.outside = availability.outside_label(
-                availability.days_from_window(session, session.current.starts_at, tz)
-            )
+            session.outside = availability.window_label(session, session.current.starts_at, tz)
     safety_now = _safety(plan)
     return render(
         request,
@@ -639,16 +638,7 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _proposal_rows(request: HttpRequest, proposal) -> dict:
     """Each placement with its clinician, room and how far outside its window it lies."""
-    clinicians = {
-        c.pk: c
-        for c in Clinician.objects.filter(
-            pk__in={slot.clinician_id for _, slot in proposal.placements}
-        ).select_related("user")
-    }
-    rooms = {
-        r.pk: r
-        for r in Room.objects.filter(pk__in={slot.room_id for _, slot in proposal.placements})
-    }
+    clinicians, rooms = _resources_of([slot for _, slot in proposal.placements])
     tz = request.clinic.tz
     rows = [
         (
@@ -656,7 +646,7 @@ def _proposal_rows(request: HttpRequest, proposal) -> dict:
             slot,
             clinicians[slot.clinician_id],
             rooms[slot.room_id],
-            availability.outside_label(availability.days_from_window(session, slot.start, tz))
+            availability.window_label(session, slot.start, tz)
             or ("" if slot.in_window else "after its window, which has passed"),
         )
         for session, slot in proposal.placements
