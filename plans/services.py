@@ -255,14 +255,19 @@ def plan_replan(*, plan: TreatmentPlan) -> Replanned:
             outside.append(appointment)
     Session.objects.bulk_update(changed, ["phase", "optional", "due", "earliest", "latest"])
     Session.objects.bulk_create(created)
-    ended = [s for s in upcoming.values() if s.status not in Session.CLOSED]
-    surplus = [s.pk for s in ended if s.pk not in live]
-    Session.objects.filter(pk__in=surplus).delete()
-    # The plan now ends before these appointments: reception calls and cancels them.
-    beyond = [s.pk for s in ended if s.pk in live]
-    Appointment.objects.filter(pk__in=[live[pk].pk for pk in beyond]).update(needs_rebooking=True)
-    Session.objects.filter(pk__in=beyond).update(
+    ended = [s.pk for s in upcoming.values() if s.status not in Session.CLOSED]
+    # A step past the new end that was ever booked stays on the record, no longer needed;
+    # the others go.
+    booked = set(
+        Appointment.objects.filter(session_id__in=ended).values_list("session_id", flat=True)
+    )
+    Session.objects.filter(pk__in=[pk for pk in ended if pk not in booked]).delete()
+    Session.objects.filter(pk__in=booked).update(
         status=Session.Status.NOT_NEEDED, closed_reason=PLAN_ENDS_BEFORE, updated_at=clock.now()
+    )
+    # The plan now ends before these live appointments: reception calls and cancels them.
+    Appointment.objects.filter(pk__in=[live[pk].pk for pk in ended if pk in live]).update(
+        needs_rebooking=True
     )
     return Replanned(outside)
 

@@ -248,6 +248,29 @@ def test_bookings_past_the_new_end_of_the_plan_are_flagged():
     assert appointment in selectors.rebooking_worklist()
 
 
+def test_a_step_past_the_new_end_keeps_its_cancelled_appointment_on_record():
+    plan = factories.make_plan(protocol=factories.make_protocol("monthly"), horizon_months=2)
+    third = plan.sessions.get(number=3)
+    appointment = factories.book(
+        third, datetime(2026, 3, 5, 10, tzinfo=PARIS), plan.clinician, factories.make_room()
+    )
+    services.appointment_cancel(appointment=appointment, reason="Moving house")
+    services.session_mark_done(
+        session=plan.sessions.get(number=1), held_at=datetime(2026, 1, 10, 10, tzinfo=PARIS)
+    )
+    third.refresh_from_db()
+    appointment.refresh_from_db()
+    assert (third.status, third.closed_reason) == (
+        Session.Status.NOT_NEEDED,
+        services.PLAN_ENDS_BEFORE,
+    )
+    assert (appointment.status, appointment.reason) == (
+        Appointment.Status.CANCELLED_BY_PATIENT,
+        "Moving house",
+    )
+    assert appointment not in selectors.rebooking_worklist()
+
+
 def test_done_session_traces_each_product_to_its_batch():
     plan = factories.make_plan(protocol=factories.make_protocol("6 sessions every 2 weeks"))
     product = Product.objects.create(name="HA 1.35%", category="hyaluronic_acid")
