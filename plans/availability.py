@@ -41,19 +41,19 @@ class PlanCalendar:
     appointments of a range of days (`load_bookings`, one query each time, bounded on
     `starts_at` so it reads only those days whatever the history).
 
-    `own_clinician_only`: only the plan's clinician is searched (a whole plan, unless the
-    patient accepts another)."""
+    `exclude`: appointments read as free (those being moved). `own_clinician_only`: only
+    the plan's clinician is searched (a whole plan, unless the patient accepts another)."""
 
     def __init__(
         self,
         *,
         plan: TreatmentPlan,
         clinic: ClinicSettings,
-        exclude_pk: int | None = None,
+        exclude: Iterable[int] = (),
         own_clinician_only: bool = False,
     ):
         self.plan, self.clinic, self.tz = plan, clinic, clinic.tz
-        self.exclude_pk = exclude_pk
+        self.exclude = list(exclude)
         self.standing = clinic_calendar(clinic)
         method_id = plan.protocol.method_id
         # The plan's own clinician is tried first: patients like to see the same doctor.
@@ -91,7 +91,6 @@ class PlanCalendar:
         """The appointments that hold a clinician, room or the patient on these days (one
         query for all the ranges)."""
         self.prepare(ranges)
-        exclude = [self.exclude_pk] if self.exclude_pk is not None else []
         parts = [
             sql.Holds(
                 *_day_bounds(first, last, self.tz),
@@ -103,7 +102,7 @@ class PlanCalendar:
         ]
         by_clinician, by_room, patient = defaultdict(list), defaultdict(list), []
         for clinician_id, room_id, patient_id, starts_at, ends_at in sql.busy(
-            parts, exclude=exclude
+            parts, exclude=self.exclude
         ):
             span = slots.Span(starts_at, ends_at)
             by_clinician[clinician_id].append(span)
@@ -338,7 +337,9 @@ def slot_search(
     first, _ = not_before(
         session, neighbours(plan.pk, exclude_session=session.pk), plan.phase_values(), clinic.tz
     )
-    calendar = PlanCalendar(plan=plan, clinic=clinic, exclude_pk=exclude_appointment)
+    calendar = PlanCalendar(
+        plan=plan, clinic=clinic, exclude=[exclude_appointment] if exclude_appointment else []
+    )
     if session.latest < today:
         return _overdue_search(
             session,
@@ -464,6 +465,156 @@ def plan_propose(*, plan: TreatmentPlan, now: datetime | None = None) -> Proposa
         else:
             failures.append((session, found.reason or slots.FULLY_BOOKED))
     return Proposal(placements, failures)
+
+
+# --- moving the rest of a course ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """The later appointments to move after a session held late or early.
+
+    `delay_days`: how late the last session was held against its due day (negative:
+    early). Each appointment that now lies outside its new window, or too close to one
+    moved before it, goes to the free time nearest its own time moved by that delay
+    (`moves`), or is listed with the reason none was found (`failures`). Nothing is saved
+    until `booking.plan_move_all`.
+    """
+
+    delay_days: int
+    moves: list[tuple[Appointment, slots.Slot]]
+    failures: list[tuple[Appointment, str]]
+
+    @property
+    def outside(self) -> list[tuple[Appointment, slots.Slot]]:
+        return [(a, slot) for a, slot in self.moves if not slot.in_window]
+
+
+def _last_held(plan: TreatmentPlan, sessions: Sequence[Session], tz) -> tuple[Session, int] | None:
+    """The last session done and how many days after its due day it was held."""
+    done = [s for s in sessions if s.status == Session.Status.DONE]
+    if not done:
+        return None
+    last = done[-1]
+    held = (
+        Appointment.objects.filter(session=last, status=Appointment.Status.DONE)
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    delay = (timezone.localdate(held, tz) - last.due).days if held else 0
+    return last, delay
+
+
+def cascade_propose(*, plan: TreatmentPlan, now: datetime | None = None) -> Cascade:
+    """Propose new times for the booked appointments the last re-plan left behind.
+
+    Sessions are taken in order. One that still sits in its window (or outside it as a
+    user confirmed) and keeps its spacing from the one before stays; the others move by
+    the delay, to the nearest free day and, on it, the time closest to their own, with
+    their own clinician and room first. A few queries per appointment moved.
+    """
+    now = now or clock.now()
+    plan = load_plan(plan.pk)
+    safety.check_safe(plan)
+    clinic = ClinicSettings.load()
+    tz, today = clinic.tz, timezone.localdate(now, clinic.tz)
+    sessions = list(plan.sessions.order_by("number"))
+    held = _last_held(plan, sessions, tz)
+    if held is None:
+        return Cascade(0, [], [])
+    last, delay = held
+    booked = {
+        a.session_id: a
+        for a in Appointment.objects.filter(
+            session__plan=plan, session__number__gt=last.number, status=Appointment.Status.BOOKED
+        ).select_related("clinician", "room")
+    }
+    calendar = PlanCalendar(
+        plan=plan,
+        clinic=clinic,
+        exclude=[a.pk for a in booked.values()],
+        own_clinician_only=not plan.other_clinicians_ok,
+    )
+    phases = plan.phase_values()
+    starts = {n.number: n for n in neighbours(plan.pk)}
+    moves: list[tuple[Appointment, slots.Slot]] = []
+    failures: list[tuple[Appointment, str]] = []
+    for session in sessions:
+        appointment = booked.get(session.pk)
+        if appointment is None:
+            continue
+        session.plan, appointment.session = plan, session
+        # Later sessions may move too: spacing is counted from the ones before only.
+        first, _ = not_before(
+            session, [n for n in starts.values() if n.number < session.number], phases, tz
+        )
+        at = slots.Slot(
+            appointment.starts_at,
+            appointment.ends_at,
+            appointment.clinician_id,
+            appointment.room_id,
+            in_window=not appointment.outside_window,
+        )
+        day = timezone.localdate(appointment.starts_at, tz)
+        placed = session.holds(day) or appointment.outside_window
+        if placed and (first is None or appointment.starts_at >= first):
+            calendar.add_booking(at)
+            continue
+        found = _cascade_search(
+            session,
+            calendar,
+            now=now,
+            today=today,
+            first=first,
+            target=day + timedelta(days=delay),
+            prefer=at,
+        )
+        if not found.slots:
+            failures.append((appointment, found.reason or slots.FULLY_BOOKED))
+            calendar.add_booking(at)
+            continue
+        slot = slots.nearest_in_time(
+            found.slots, timezone.localtime(appointment.starts_at, tz).time(), tz
+        )
+        if session.latest < today:
+            slot = replace(slot, in_window=False)
+        moves.append((appointment, slot))
+        starts[session.number] = Neighbour(session.number, session.phase, slot.start)
+        calendar.add_booking(slot)
+    return Cascade(delay, moves, failures)
+
+
+# Enough starts to cover a whole day on the grid, so the one nearest a time can be chosen.
+_DAY_OF_STARTS = 96
+
+
+def _cascade_search(session, calendar, *, now, today, first, target, prefer) -> slots.SlotSearch:
+    if session.latest < today:
+        steps = [((today, today + timedelta(days=OVERDUE_DAYS)), 0)]
+    else:
+        window = (session.earliest, session.latest)
+        steps = [((target, target), 0)] if session.holds(target) else []
+        steps += [(window, 0), (window, OUTSIDE_DAYS)]
+    found = slots.SlotSearch(())
+    for days, outside in steps:
+        calendar.load_bookings(
+            (days[0] - timedelta(days=outside), days[1] + timedelta(days=outside))
+        )
+        request = _request(
+            session,
+            calendar,
+            now=now,
+            first=first,
+            limit=_DAY_OF_STARTS,
+            days=days,
+            due=max(target, today),
+            outside_days=outside,
+            prefer=prefer,
+        )
+        found = _find(calendar, request)
+        if found.slots:
+            break
+    return found
 
 
 def days_from_window(session: Session, start: datetime, tz) -> int:

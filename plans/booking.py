@@ -260,7 +260,7 @@ def appointment_move(
         session.plan = plan
         safety.check_safe(plan)
         clinic = ClinicSettings.load()
-        calendar = PlanCalendar(plan=plan, clinic=clinic, exclude_pk=current.pk)
+        calendar = PlanCalendar(plan=plan, clinic=clinic, exclude=[current.pk])
         others = availability.neighbours(plan.pk, exclude_session=session.pk)
         _check_time(session, starts_at, clinician, room, now=now, calendar=calendar, others=others)
         current.outside_window = _check_window(
@@ -362,6 +362,88 @@ def plan_book(
 
     _write(write)
     return appointments
+
+
+@transaction.atomic
+def plan_move_all(
+    *,
+    plan: TreatmentPlan,
+    moves: Sequence[tuple[int, datetime, slots.Slot]],
+    now: datetime | None = None,
+    by=None,
+    confirm_outside: bool = False,
+) -> list[Appointment]:
+    """Move a confirmed cascade (`availability.cascade_propose`): every move or none.
+
+    `moves`: each appointment's pk, the time it had when proposed, and its new slot. An
+    appointment moved, cancelled or done meanwhile makes the proposal stale. Each move is
+    checked as a single move would be; moves outside their windows need
+    `confirm_outside`. Appointments moving later are moved last first, so none lands on
+    a time its successor still holds; the spacing of the whole course is then checked
+    as it stands.
+    """
+    now = now or clock.now()
+    if not moves:
+        return []
+    plan = _lock_plan(plan.pk)
+    clinic = ClinicSettings.load()
+    current = {
+        a.pk: a
+        for a in Appointment.objects.select_for_update()
+        .filter(pk__in=[pk for pk, _, _ in moves], session__plan=plan)
+        .select_related("session")
+    }
+    for pk, was, _ in moves:
+        appointment = current.get(pk)
+        if (
+            appointment is None
+            or appointment.status != Appointment.Status.BOOKED
+            or appointment.starts_at != was
+        ):
+            raise ValidationError(PROPOSAL_STALE)
+    outside = sorted(
+        current[pk].session.number
+        for pk, _, slot in moves
+        if availability.days_from_window(current[pk].session, slot.start, clinic.tz)
+    )
+    if outside and not confirm_outside:
+        raise ValidationError(
+            OUTSIDE_NEEDS_CONFIRMATION.format(numbers=", ".join(map(str, outside))),
+            code="outside_window",
+        )
+    clinicians = {
+        c.pk: c for c in Clinician.objects.filter(pk__in={s.clinician_id for *_, s in moves})
+    }
+    rooms = {r.pk: r for r in Room.objects.filter(pk__in={s.room_id for *_, s in moves})}
+    later = sum(slot.start > was for _, was, slot in moves) * 2 >= len(moves)
+    moved = [
+        appointment_move(
+            appointment=current[pk],
+            starts_at=slot.start,
+            clinician=clinicians[slot.clinician_id],
+            room=rooms[slot.room_id],
+            now=now,
+            by=by,
+            confirm_outside=confirm_outside,
+        ).appointment
+        for pk, _, slot in sorted(moves, key=lambda m: current[m[0]].session.number, reverse=later)
+    ]
+    others = availability.neighbours(plan.pk)
+    phases = plan.phase_values()
+    for appointment in moved:
+        session = appointment.session
+        first, previous = availability.not_before(
+            session, [n for n in others if n.number != session.number], phases, clinic.tz
+        )
+        if first is not None and appointment.starts_at < first:
+            raise ValidationError(
+                TOO_SOON.format(
+                    number=previous.number,
+                    day=timezone.localdate(previous.starts_at, clinic.tz),
+                    first=timezone.localdate(first, clinic.tz),
+                )
+            )
+    return moved
 
 
 # --- closures and time off --------------------------------------------------------------

@@ -575,6 +575,15 @@ class _Search:
         return FULLY_BOOKED
 
 
+def nearest_in_time(found: Sequence[Slot], wall: time, tz: ZoneInfo) -> Slot:
+    """Of the slots on the first day found (the nearest day), the one starting closest to
+    `wall` on that day: a moved appointment keeps its time of day where it can."""
+    day = found[0].start.astimezone(tz).date()
+    target = local_moment(day, wall, tz)
+    same_day = [slot for slot in found if slot.start.astimezone(tz).date() == day]
+    return min(same_day, key=lambda slot: (abs(slot.start - target), slot.start))
+
+
 def _prefer(resources: Sequence[Resource], preferred_id: int | None) -> list[Resource]:
     # Stable: the caller's order stands, the preferred one goes first.
     return sorted(resources, key=lambda resource: resource.id != preferred_id)

@@ -41,6 +41,7 @@ urlpatterns = [
     path("plans/preview/", views.plan_preview, name="plan_preview"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/book-all/", views.plan_book_all, name="plan_book_all"),
+    path("plans/<int:pk>/move-later/", views.plan_move_later, name="plan_move_later"),
     path("plans/<int:pk>/override/", views.plan_override, name="plan_override"),
     path("recall/", views.recall_board, name="recall_board"),
     path("rebooking/", views.rebooking_worklist, name="rebooking_worklist"),

@@ -320,9 +320,10 @@ def session_done(request: HttpRequest, pk: int) -> HttpResponse:
                 numbers = ", ".join(str(a.session.number) for a in done.outside)
                 messages.warning(
                     request,
-                    f"Sessions {numbers} are now booked outside their new windows: see the "
-                    "proposal on the plan.",
+                    f"Sessions {numbers} are now booked outside their new windows: here is "
+                    "a proposal to move them.",
                 )
+                return redirect("plan_move_later", pk=session.plan_id)
             return redirect("plan_detail", pk=session.plan_id)
     return render(
         request, "plans/session_done.html", {"session": session, "form": form, "live": live}
@@ -634,6 +635,88 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "plans/plan_book_all.html", {"plan": plan, **_proposal_rows(request, proposal)}
     )
+
+
+def plan_move_later(request: HttpRequest, pk: int) -> HttpResponse:
+    """After a session held late or early: move the later appointments left outside their
+    new windows, all by the same delay, all or nothing."""
+    plan = access.plan_for(request.user, pk)
+    access.require(request.user, access.CHANGE_SESSION)
+    if request.method == "POST":
+        moves = _moves(request, plan)
+        if not moves:
+            messages.error(request, booking.PROPOSAL_STALE)
+            return redirect("plan_move_later", pk=pk)
+        try:
+            moved = booking.plan_move_all(
+                plan=plan,
+                moves=moves,
+                by=request.user,
+                confirm_outside=request.POST.get("confirm_outside") == "on",
+            )
+        except ValidationError as error:
+            messages.error(request, _text(error))
+            return redirect("plan_move_later", pk=pk)
+        numbers = ", ".join(str(a.session.number) for a in moved)
+        messages.success(request, f"Sessions {numbers} moved.")
+        return redirect("plan_detail", pk=pk)
+    try:
+        cascade = availability.cascade_propose(plan=plan)
+    except ValidationError as error:
+        messages.error(request, _text(error))
+        return redirect("plan_detail", pk=pk)
+    clinicians, rooms = _resources_of([slot for _, slot in cascade.moves])
+    tz = request.clinic.tz
+    rows = [
+        (
+            appointment,
+            slot,
+            clinicians[slot.clinician_id],
+            rooms[slot.room_id],
+            availability.window_label(appointment.session, appointment.starts_at, tz),
+            availability.window_label(appointment.session, slot.start, tz)
+            or ("" if slot.in_window else "after its window, which has passed"),
+        )
+        for appointment, slot in cascade.moves
+    ]
+    return render(
+        request,
+        "plans/plan_move_later.html",
+        {
+            "plan": plan,
+            "delay": cascade.delay_days,
+            "days": abs(cascade.delay_days),
+            "rows": rows,
+            "failures": cascade.failures,
+            "outside_count": sum(1 for row in rows if row[5]),
+        },
+    )
+
+
+def _moves(request: HttpRequest, plan) -> list | None:
+    """The cascade the user confirmed, as posted back: one new time per appointment.
+
+    None when a row does not parse (a stale or tampered page); whether the rows still fit
+    the plan is `booking.plan_move_all`'s to check.
+    """
+    moves = []
+    length = timedelta(minutes=plan.protocol.session_minutes)
+    for pk, was, starts, clinician, room in zip(
+        request.POST.getlist("appointment"),
+        request.POST.getlist("was"),
+        request.POST.getlist("starts_at"),
+        request.POST.getlist("clinician"),
+        request.POST.getlist("room"),
+        strict=False,
+    ):
+        form = SlotForm({"starts_at": starts, "clinician": clinician, "room": room})
+        before = SlotForm({"starts_at": was, "clinician": clinician, "room": room})
+        if not pk.isdigit() or not form.is_valid() or not before.is_valid():
+            return None
+        start = form.cleaned_data["starts_at"]
+        slot = Slot(start, start + length, int(clinician), int(room), in_window=True)
+        moves.append((int(pk), before.cleaned_data["starts_at"], slot))
+    return moves
 
 
 def _proposal_rows(request: HttpRequest, proposal) -> dict:

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Clinician, ClinicSettings, Closure, OpeningHours, Room, TimeOff
+from clinic.models import ClinicSettings, Closure, OpeningHours, TimeOff
 from plans import availability, booking, selectors, services
 from plans.models import Appointment, Session
 from tests import factories
@@ -61,26 +61,18 @@ def book_whole(plan, now, by) -> list[Appointment]:
     )
 
 
-def move_outside_ones(appointments, now, by) -> None:
+def move_outside_ones(plan, now, by) -> None:
     """What reception does with the appointments a re-planned course left outside their
-    new windows: each moved to the first time offered for it."""
-    for appointment in sorted(appointments, key=lambda a: a.session.number):
-        appointment.refresh_from_db()
-        session = Session.objects.get(pk=appointment.session_id)
-        found = availability.slot_search(
-            session=session, now=now, limit=1, exclude_appointment=appointment.pk
-        )
-        assert found.slots, session.number
-        slot = found.slots[0]
-        booking.appointment_move(
-            appointment=appointment,
-            starts_at=slot.start,
-            clinician=Clinician.objects.get(pk=slot.clinician_id),
-            room=Room.objects.get(pk=slot.room_id),
-            now=now,
-            by=by,
-            confirm_outside=not slot.in_window,
-        )
+    new windows: the proposal that moves them all by the same delay, confirmed."""
+    cascade = availability.cascade_propose(plan=plan, now=now)
+    assert cascade.moves and cascade.failures == []
+    booking.plan_move_all(
+        plan=plan,
+        moves=[(a.pk, a.starts_at, slot) for a, slot in cascade.moves],
+        now=now,
+        by=by,
+        confirm_outside=bool(cascade.outside),
+    )
 
 
 def test_an_ordinary_week(clinic, clock, client, receptionist):
@@ -126,7 +118,7 @@ def test_an_ordinary_week(clinic, clock, client, receptionist):
         by=dr_martin.user,
     )
     assert done.outside, "three days late moves the fortnightly windows after it"
-    move_outside_ones(done.outside, clock.now, receptionist)
+    move_outside_ones(plans["Chloé"], clock.now, receptionist)
 
     # Friday: the clinic closes one day over two appointments, the doctor takes time off
     # over one more.
