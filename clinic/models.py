@@ -72,6 +72,9 @@ class ClinicSettings(models.Model):
     )
     # Replaced by every change to the hours, closures, staff or rooms: see plans.calendar.
     calendar_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Replaced by every change to what decides whether a plan needs a clinician's review
+    # before booking (screenings, plans, contraindications): see plans.safety.
+    safety_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = "clinic settings"
@@ -98,9 +101,9 @@ class ClinicSettings(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1
-        # Never write back a token read earlier: a closure added meanwhile would be lost
-        # to the processes' cached calendars.
-        self.calendar_token = uuid.uuid4()
+        # Never write back a token read earlier: a closure or screening added meanwhile
+        # would be lost to the processes' cached calendars and reviews.
+        self.calendar_token = self.safety_token = uuid.uuid4()
         super().save(*args, **kwargs)
 
     def clean(self):

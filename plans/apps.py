@@ -39,3 +39,17 @@ class PlansConfig(AppConfig):
                 dispatch_uid=f"calendar_{field.through.__name__}",
             )
         post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="calendar_User")
+        # So does every row a plan's safety review is worked out from.
+        from plans import safety
+
+        for model in safety.WATCHED:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    safety.safety_changed, sender=model, dispatch_uid=f"safety_{model.__name__}"
+                )
+        for field in safety.WATCHED_M2M:
+            m2m_changed.connect(
+                safety.safety_changed,
+                sender=field.through,
+                dispatch_uid=f"safety_{field.through.__name__}",
+            )

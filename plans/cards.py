@@ -1,4 +1,5 @@
-"""The schedule's markup, built in Python: cards, columns, headings, hour marks.
+"""The schedule's markup, built in Python: cards, columns, headings, hour marks, and the
+rows of the recall board.
 
 A busy day prints 160 cards; Django's template engine costs about as much per printed
 variable as a card costs whole this way, so the schedule's markup is joined here, and
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
-    from plans.selectors import CardRow, Column, Hour
+    from plans.selectors import CardRow, Column, Hour, Recall
 
 ROW_MINUTES = 5
 MAX_ROWS = 24 * 60 // ROW_MINUTES
@@ -176,3 +177,55 @@ def day_heading(day: date, url: str, closures: Iterable[str], *, today: bool) ->
 
 def hours_html(hours: "Iterable[Hour]") -> SafeString:
     return markup(f'<div class="hour r-{h.row} s-12">{esc(h.label)}</div>' for h in hours)
+
+
+RECALL_BADGES = {
+    "overdue": "text-bg-danger",
+    "closing": "text-bg-warning",
+    "open": "text-bg-success",
+    "opening": "text-bg-info",
+}
+
+
+def recall_rows(
+    recalls: "Iterable[Recall]",
+    *,
+    patient_url: str,
+    plan_url: str,
+    book_url: str,
+    back: str,
+    sees_clinical: bool,
+) -> SafeString:
+    """The recall board's table rows. The `*_url` are the addresses for pk 0 (no `reverse`
+    per row); `back` is the board's own address, for the booking page to return to. A
+    plan that needs a clinician's review offers no booking: the clinician to ask instead,
+    for those who may not see why."""
+    patient_url, plan_url, book_url = esc(patient_url), esc(plan_url), esc(book_url)
+    book_suffix = f"?next={esc(back)}"
+    parts = []
+    for recall in recalls:
+        row = recall.row
+        clinician = esc(row.clinician)
+        phone = esc(row.phone)
+        if recall.review_needed:
+            action = '<span class="badge text-bg-secondary">clinician review needed</span>'
+            if not sees_clinical:
+                action += f'<div class="small text-secondary">ask {clinician}</div>'
+        else:
+            url = book_url.replace("/0/", f"/{row.session_id}/", 1)
+            action = f'<a class="btn btn-sm btn-primary" href="{url}{book_suffix}">Book…</a>'
+        parts.append(
+            "<tr>"
+            f'<td><a href="{patient_url.replace("/0/", f"/{row.patient_id}/", 1)}">'
+            f"{esc(row.patient)}</a></td>"
+            f'<td><a href="tel:{phone}">{phone}</a></td>'
+            f'<td><a href="{plan_url.replace("/0/", f"/{row.plan_id}/", 1)}">'
+            f"{esc(row.protocol)}</a>"
+            f'<div class="small text-secondary">{clinician}</div></td>'
+            f"<td>{row.number}</td>"
+            f'<td><span class="badge {RECALL_BADGES[recall.state]}">{esc(recall.state)}</span> '
+            f"{esc(recall.label)}</td>"
+            f"<td>{action}</td>"
+            "</tr>"
+        )
+    return markup(parts)

@@ -359,7 +359,14 @@ class Session(models.Model):
             ("record_treatment", "Can record a session as done"),
             ("override_contraindication", "Can book despite a contraindication"),
         ]
-        indexes = [models.Index(fields=["status", "earliest"])]
+        indexes = [
+            # The recall board: its steps, in its order, so a page reads only its rows
+            # (the overdue ones come first, and their window has opened).
+            models.Index(
+                fields=["status", "optional", "latest", "plan", "number", "earliest"],
+                name="session_recall",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="session_number_unique"),
             models.CheckConstraint(

@@ -3,16 +3,37 @@ without a clinician's recorded override, and a clinician and room fit for its me
 
 Checked by every booking service, inside its transaction; the pages ask the same
 functions to say in advance what stands in the way.
+
+Whether a plan needs a review (`review_needed`, asked for each row of the recall board)
+is remembered by each process for the clinic's `safety_token`, which every change to
+what it reads replaces in the same transaction (`safety_changed`, connected by
+`plans.apps` to each of `WATCHED` and `WATCHED_M2M`). Only the pages read that memo: the
+bookings check the rows themselves.
 """
 
+import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 
-from clinic.models import Clinician, Contraindication, Room
+from clinic.models import Clinician, ClinicSettings, Contraindication, Method, Product, Room
 from patients.models import Screening
-from plans.models import TreatmentPlan
+from plans.models import Protocol, TreatmentPlan
+
+# What `review_needed` reads: a write to any of these, or to these many-to-many fields,
+# renews the token. Writes that send no signals (`bulk_create`, `QuerySet.update`) on
+# them must call `safety_changed()` themselves.
+WATCHED = (Screening, TreatmentPlan, Protocol, Contraindication, Method, Product)
+WATCHED_M2M = (
+    TreatmentPlan.products,
+    Screening.allergic_to,
+    Contraindication.methods,
+    Contraindication.products,
+)
+# Each process remembers at most this many plans before it starts again from empty.
+MEMO_LIMIT = 50_000
 
 NOT_SCREENED = "The patient has no screening yet: a clinician must screen them before booking."
 CONTRAINDICATED = (
@@ -76,12 +97,42 @@ def _forbidden(method_id: int, product_ids: set[int], screening: Screening, rule
     return sorted(names)
 
 
-def review_needed(plans: Sequence[TreatmentPlan]) -> set[int]:
+_lock = threading.Lock()
+_memo: tuple[uuid.UUID | None, dict[int, bool]] = (None, {})
+
+
+def safety_changed(*, action: str = "post_", **_) -> None:
+    """Give the reviews a new token: every process works them out again on next use."""
+    if action.startswith("post_"):
+        ClinicSettings.objects.filter(pk=1).update(safety_token=uuid.uuid4())
+
+
+def review_needed(plan_ids: Sequence[int]) -> set[int]:
     """The ids of the plans that cannot be booked until a clinician acts: no screening,
-    or a contraindication without an override. Six queries for any number of plans
-    (their products, their patients' screenings and allergies, the contraindications)."""
-    if not plans:
+    or a contraindication without an override.
+
+    One query (the settings row) when the process remembers them all for the current
+    token; else seven more for those it does not (the plans, their products, their
+    patients' screenings and allergies, the contraindications).
+    """
+    if not plan_ids:
         return set()
+    global _memo
+    token = ClinicSettings.load().safety_token  # read before the rows it vouches for
+    with _lock:
+        known, memo = _memo
+        if known != token or len(memo) > MEMO_LIMIT:
+            memo = {}
+            _memo = (token, memo)
+    missing = [pk for pk in plan_ids if pk not in memo]
+    if missing:
+        plans = list(TreatmentPlan.objects.filter(pk__in=missing).select_related("protocol"))
+        blocked = _review_needed(plans)
+        memo.update((pk, pk in blocked) for pk in missing)
+    return {pk for pk in plan_ids if memo.get(pk, True)}
+
+
+def _review_needed(plans: Sequence[TreatmentPlan]) -> set[int]:
     products: dict[int, set[int]] = defaultdict(set)
     through = TreatmentPlan.products.through.objects.filter(
         treatmentplan_id__in=[p.pk for p in plans]

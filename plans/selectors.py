@@ -360,9 +360,58 @@ RECALL_STATES = {
 }
 
 
+class RecallRow(NamedTuple):
+    """What the board prints of a step to book: read as values, 50 rows of six models
+    built as objects cost more than the rest of the page."""
+
+    session_id: int
+    number: int
+    earliest: date
+    latest: date
+    plan_id: int
+    patient_id: int
+    patient_last_name: str
+    patient_first_name: str
+    phone: str
+    protocol: str
+    clinician_title: str
+    clinician_first_name: str
+    clinician_last_name: str
+    clinician_username: str
+
+    @property
+    def patient(self) -> str:
+        # As Patient.__str__ prints it (the tests compare).
+        return f"{self.patient_last_name.upper()} {self.patient_first_name}"
+
+    @property
+    def clinician(self) -> str:
+        # As Clinician.__str__ prints it (the tests compare).
+        full = f"{self.clinician_first_name} {self.clinician_last_name}".strip()
+        return f"{self.clinician_title} {full or self.clinician_username}".strip()
+
+
+RECALL_FIELDS = (
+    "pk",
+    "number",
+    "earliest",
+    "latest",
+    "plan_id",
+    "patient_id",
+    "patient__last_name",
+    "patient__first_name",
+    "patient__phone",
+    "plan__protocol__name",
+    "plan__clinician__title",
+    "plan__clinician__user__first_name",
+    "plan__clinician__user__last_name",
+    "plan__clinician__user__username",
+)
+
+
 @dataclass
 class Recall:
-    session: Session
+    row: RecallRow
     state: str  # one of RECALL_STATES
     label: str
     review_needed: bool  # a clinician must review the plan's safety before booking
@@ -412,30 +461,33 @@ def recall_board(
 ) -> RecallPage:
     """One page (`RECALL_PAGE` rows) of the recall board, most urgent first, each row
     saying whether the plan needs a clinician's safety review before it can be booked.
-    A fixed number of queries whatever the clinic's size: the count, the page, then the
-    page's plans' products, screenings and the contraindications."""
+    A fixed number of queries whatever the clinic's size: the count, the page, and the
+    reviews the process does not remember (`safety.review_needed`)."""
     sessions = recall_sessions(
         today, state=state, protocol_id=protocol_id, clinician_id=clinician_id
-    ).select_related("patient", "plan__protocol", "plan__clinician__user")
+    )
+    # Counted without the joins the rows need: the count reads the index alone.
     paginator = Paginator(sessions, RECALL_PAGE)
     current = paginator.get_page(page)
-    rows = list(current.object_list)
-    blocked = safety.review_needed([s.plan for s in rows])
+    first = (current.number - 1) * RECALL_PAGE
+    values = sessions.values_list(*RECALL_FIELDS)[first : first + RECALL_PAGE]
+    rows = [RecallRow(*row) for row in values]
+    blocked = safety.review_needed([row.plan_id for row in rows])
     soon = today + timedelta(days=RECALL_DAYS)
-    recalls = [_recall(s, today, soon, s.plan_id in blocked) for s in rows]
+    recalls = [_recall(row, today, soon, row.plan_id in blocked) for row in rows]
     return RecallPage(recalls, current, paginator.count)
 
 
-def _recall(session: Session, today: date, soon: date, review: bool) -> Recall:
-    if session.latest < today:
-        days = (today - session.latest).days
+def _recall(row: RecallRow, today: date, soon: date, review: bool) -> Recall:
+    if row.latest < today:
+        days = (today - row.latest).days
         label = f"overdue by {days} day{'s' if days != 1 else ''}"
-        return Recall(session, "overdue", label, review)
-    if session.latest <= soon:
-        return Recall(session, "closing", f"window closes {session.latest:%a %d %b}", review)
-    if session.earliest <= today:
-        return Recall(session, "open", f"window open until {session.latest:%d %b}", review)
-    return Recall(session, "opening", f"window opens {session.earliest:%a %d %b}", review)
+        return Recall(row, "overdue", label, review)
+    if row.latest <= soon:
+        return Recall(row, "closing", f"window closes {row.latest:%a %d %b}", review)
+    if row.earliest <= today:
+        return Recall(row, "open", f"window open until {row.latest:%d %b}", review)
+    return Recall(row, "opening", f"window opens {row.earliest:%a %d %b}", review)
 
 
 # --- the rebooking worklist ---------------------------------------------------------------

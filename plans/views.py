@@ -7,6 +7,7 @@ the day stays where the receptionist left it; without JavaScript they redirect b
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic import access, clock
 from clinic.forms import add_service_errors
 from clinic.models import Clinician, Room, Weekday
-from plans import availability, booking, engine, safety, selectors, services
+from plans import availability, booking, cards, engine, safety, selectors, services
 from plans.calendar import clinic_calendar
 from plans.forms import (
     CancelForm,
@@ -806,11 +807,20 @@ def recall_board(request: HttpRequest) -> HttpResponse:
     )
     filters = request.GET.copy()
     filters.pop("page", None)
+    rows = cards.recall_rows(
+        board.recalls,
+        patient_url=reverse("patient_detail", args=[0]),
+        plan_url=reverse("plan_detail", args=[0]),
+        book_url=reverse("session_book", args=[0]),
+        back=quote(request.get_full_path(), safe="/"),
+        sees_clinical=access.sees_clinical(request.user),
+    )
     return render(
         request,
         "plans/recall.html",
         {
             "board": board,
+            "rows": rows,
             "today": today,
             "days": selectors.RECALL_DAYS,
             "states": selectors.RECALL_STATES,
@@ -820,7 +830,6 @@ def recall_board(request: HttpRequest) -> HttpResponse:
             "clinicians": clinic_calendar(request.clinic).clinicians,
             "clinician_id": clinician_id,
             "filters": filters.urlencode(),
-            "sees_clinical": access.sees_clinical(request.user),
             "nav": "recall",
         },
     )

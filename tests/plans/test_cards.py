@@ -11,6 +11,7 @@ from django.urls import reverse
 from clinic.models import ClinicSettings, OpeningHours
 from plans import selectors
 from plans.calendar import clinic_calendar
+from plans.models import Session
 from tests import factories
 from tests.factories import book
 
@@ -114,3 +115,22 @@ def test_an_action_answers_an_escaped_card(client, receptionist, hostile):
     assert card.startswith(f'<div class="booking-body status-arrived" id="booking-{hostile.pk}"')
     printed = names(hostile)
     assert_escaped(card, printed["patient"], printed["protocol"], printed["area"], printed["room"])
+
+
+def test_the_recall_board_escapes_every_name(client, receptionist, hostile):
+    """The board's rows are joined in `plans.cards` too: patient, phone, protocol and the
+    clinician to ask."""
+    session = hostile.session
+    Session.objects.filter(plan=session.plan, number=2).update(
+        earliest=session.earliest, latest=session.latest, due=session.due
+    )  # session 2 to book, its window open today
+    patient = session.patient
+    patient.phone = "+33 6 11 22 33 44"
+    patient.save()
+    client.force_login(receptionist)
+
+    page = client.get(reverse("recall_board")).content.decode()
+
+    printed = names(hostile)
+    assert_escaped(page, printed["patient"], printed["protocol"], printed["clinician"])
+    assert reverse("session_book", args=[session.plan.sessions.get(number=2).pk]) in page
