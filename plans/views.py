@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -658,7 +659,7 @@ def plan_move_later(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, _text(error))
             return redirect("plan_move_later", pk=pk)
-        numbers = ", ".join(str(a.session.number) for a in moved)
+        numbers = ", ".join(str(n) for n in sorted(a.session.number for a in moved))
         messages.success(request, f"Sessions {numbers} moved.")
         return redirect("plan_detail", pk=pk)
     try:
@@ -835,12 +836,20 @@ def recall_board(request: HttpRequest) -> HttpResponse:
     )
 
 
+REBOOKING_PAGE = 20
+
+
 @require_GET
 def rebooking_worklist(request: HttpRequest) -> HttpResponse:
-    """The appointments a closure or time off fell on, each with proposed new times."""
+    """The appointments a closure or time off fell on, each with proposed new times.
+
+    A page at a time (`REBOOKING_PAGE`): each row costs a slot search."""
     access.require(request.user, access.CHANGE_SESSION)
+    page = Paginator(selectors.rebooking_worklist(), REBOOKING_PAGE).get_page(
+        request.GET.get("page")
+    )
     rows = []
-    for appointment in selectors.rebooking_worklist():
+    for appointment in page.object_list:
         try:
             found = availability.slot_search(
                 session=appointment.session, exclude_appointment=appointment.pk, limit=3
@@ -848,4 +857,4 @@ def rebooking_worklist(request: HttpRequest) -> HttpResponse:
         except ValidationError:
             found = None
         rows.append((appointment, found.slots if found else ()))
-    return render(request, "plans/rebooking.html", {"rows": rows, "nav": "rebooking"})
+    return render(request, "plans/rebooking.html", {"rows": rows, "page": page, "nav": "rebooking"})
