@@ -93,12 +93,12 @@ def login_code(request):
     device = two_factor.confirmed_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and device is not None:
-        if two_factor.verify(device, form.cleaned_data["code"]):
+        if not (error := two_factor.code_error(device, form.cleaned_data["code"])):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
             django_otp.login(request, device)
             return redirect(pending["next"])
-        form.add_error("code", two_factor.WRONG_CODE)
+        form.add_error("code", error)
         user_login_failed.send(
             sender=__name__, credentials={"username": user.get_username()}, request=request
         )

@@ -33,6 +33,7 @@ from clinic.forms import CodeForm
 
 WRONG_CODE = "That code is not the one your app shows now. Type the 6 digits it shows."
 TURNED_ON = "Two-factor sign-in is on: after your password you now give a code from your app."
+WAIT = "Too many wrong codes in a row: wait a few seconds, then type the code your app shows."
 TURNED_OFF = "Two-factor sign-in is off for your account."
 
 
@@ -50,11 +51,15 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def verify(device: TOTPDevice, code: str) -> bool:
-    """Check a code against the device, locked so one code is never accepted twice."""
+def code_error(device: TOTPDevice, code: str) -> str | None:
+    """What is wrong with a code for the device, or None when it is right. The device is
+    locked meanwhile, so one code is never accepted twice; after a wrong code, django-otp
+    refuses any for a second, then 2, 4, 8... (throttling)."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-        return device.verify_token(code)
+        if not device.verify_is_allowed()[0]:
+            return WAIT
+        return None if device.verify_token(code) else WRONG_CODE
 
 
 def qr_code_svg(device: TOTPDevice) -> str:
@@ -93,19 +98,19 @@ def two_factor(request):
             return redirect(_here(request))
         form = CodeForm(request.POST)
         if action == "confirm" and draft is not None and form.is_valid():
-            if verify(draft, form.cleaned_data["code"]):
+            if not (error := code_error(draft, form.cleaned_data["code"])):
                 TOTPDevice.objects.filter(pk=draft.pk).update(confirmed=True)
                 draft.confirmed = True
                 django_otp.login(request, draft)
                 messages.success(request, TURNED_ON)
                 return redirect(_next(request) or "two_factor")
-            form.add_error("code", WRONG_CODE)
+            form.add_error("code", error)
         elif action == "remove" and device is not None and form.is_valid():
-            if verify(device, form.cleaned_data["code"]):
+            if not (error := code_error(device, form.cleaned_data["code"])):
                 TOTPDevice.objects.filter(user=user).delete()
                 messages.success(request, TURNED_OFF)
                 return redirect("two_factor")
-            form.add_error("code", WRONG_CODE)
+            form.add_error("code", error)
     context = {
         "device": device,
         "draft": draft,
