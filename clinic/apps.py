@@ -9,6 +9,7 @@ class ClinicConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
+        from clinic import checks  # noqa: F401  (registers them)
         from clinic.middleware import stamp_sign_in
         from clinic.roles import sync_roles
 
