@@ -172,6 +172,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "clinic.signin.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+# Behind a reverse proxy every sign-in comes from the proxy's address: say how many proxies
+# to trust, and the address is read from X-Forwarded-For (never trusted otherwise).
+CLINIC_TRUSTED_PROXIES = env_int("CLINIC_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "clinic.signin.client_address"
 # A session ends after the clinic's minutes without activity (ClinicSettings) and at the
 # latest 12 hours after sign-in; the cookie does not outlive that either.
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -18,6 +18,8 @@ lockout after failed attempts; the password reset by email.
 - Django admin's own sign-in page is not an entrance: it sends to this one.
 """
 
+import ipaddress
+
 import django_otp
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_ip_address
@@ -77,6 +79,9 @@ def _pending_user(request):
         del request.session[PENDING]
         return None, None
     user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None or two_factor.confirmed_device(user) is None:
+        del request.session[PENDING]  # made inactive, or the device removed, meanwhile
+        return None, None
     return user, pending
 
 
@@ -92,7 +97,7 @@ def login_code(request):
         return redirect("login")
     device = two_factor.confirmed_device(user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and device is not None:
+    if request.method == "POST" and form.is_valid():
         if not (error := two_factor.code_error(device, form.cleaned_data["code"])):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
@@ -105,6 +110,20 @@ def login_code(request):
         if getattr(request, "axes_locked_out", False):
             del request.session[PENDING]  # back to the password, once the lockout is over
     return render(request, "registration/login_code.html", {"form": form})
+
+
+def client_address(request) -> str | None:
+    """The address a sign-in comes from, for the lockout. Behind `CLINIC_TRUSTED_PROXIES`
+    proxies it is the one the outermost trusted proxy saw (X-Forwarded-For, counted from
+    the right); otherwise the connection's, so a made-up header changes nothing."""
+    proxies = settings.CLINIC_TRUSTED_PROXIES
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if proxies and len(forwarded) >= proxies:
+        try:
+            return str(ipaddress.ip_address(forwarded[-proxies]))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR")
 
 
 def locked_out(request, original_response=None, credentials=None):

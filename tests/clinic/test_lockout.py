@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.urls import reverse
 
 from clinic import signin
@@ -119,3 +120,20 @@ def test_an_admin_unlocks_from_the_command_line(client, receptionist):
     fail(client, 5)
     call_command("axes_reset_username", "rita.desk")
     assert sign_in(client).status_code == HTTPStatus.FOUND
+
+
+def test_a_made_up_forwarded_address_does_not_escape_the_lock(client, receptionist):
+    for n in range(5):
+        sign_in(client, password="wrong password", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    assert sign_in(client, HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == LOCKED
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, receptionist, settings):
+    settings.CLINIC_TRUSTED_PROXIES = 1
+    proxied = {"REMOTE_ADDR": "10.0.0.1"}
+    fail(client, 5, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxied)
+    assert sign_in(client, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxied).status_code == LOCKED
+    other = sign_in(client, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.10", **proxied)
+    assert other.status_code == HTTPStatus.FOUND
+    garbled = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="not an address", **proxied)
+    assert signin.client_address(garbled) == "10.0.0.1"

@@ -185,3 +185,14 @@ def test_removing_it_asks_for_a_code(client, receptionist):
 def test_django_admins_sign_in_page_sends_to_the_clinics(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response["Location"] == reverse("login") + "?next=/admin/"
+
+
+def test_an_admin_removes_a_lost_phones_device_in_admin(client, receptionist, clinic_admin):
+    device = with_device(receptionist)
+    client.force_login(clinic_admin)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert device.key not in page.text  # an admin never sees another user's secret
+    client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    client.logout()
+    assert password(client, receptionist)["Location"] == reverse("home")
