@@ -11,3 +11,22 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class CodeForm(forms.Form):
+    """A code from the user's authenticator app: at sign-in and on the two-factor page."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not (code.isascii() and code.isdigit()):
+            raise forms.ValidationError("The code is 6 digits.")
+        return code

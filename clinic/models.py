@@ -70,6 +70,22 @@ class ClinicSettings(models.Model):
             "none. An interval range is its own window."
         ),
     )
+    idle_sign_out_minutes = models.PositiveSmallIntegerField(
+        "sign out after (minutes without activity)",
+        default=30,
+        help_text=(
+            "Front-desk computers are shared: a session ends after this many minutes without "
+            "a page being opened, and always 12 hours after signing in."
+        ),
+    )
+    two_factor_for_clinicians = models.BooleanField(
+        "clinicians must use two-factor sign-in",
+        default=False,
+        help_text=(
+            "Admins always must. Each user sets up an authenticator app from their "
+            "Two-factor page and then gives its code after the password."
+        ),
+    )
     # Replaced by every change to the hours, closures, staff or rooms: see plans.calendar.
     calendar_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # Replaced by every change to what decides whether a plan needs a clinician's review
@@ -94,6 +110,10 @@ class ClinicSettings(models.Model):
                 & Q(default_tolerance_percent__lte=100),
                 name="clinic_settings_tolerance_0_to_100_percent",
             ),
+            models.CheckConstraint(
+                condition=Q(idle_sign_out_minutes__gte=1) & Q(idle_sign_out_minutes__lte=720),
+                name="clinic_settings_idle_sign_out_1_to_720_min",
+            ),
         ]
 
     def __str__(self):
@@ -117,6 +137,11 @@ class ClinicSettings(models.Model):
         if percent is not None and not 0 <= percent <= 100:
             raise ValidationError(
                 {"default_tolerance_percent": "Use a tolerance between 0 and 100 %."}
+            )
+        idle = self.idle_sign_out_minutes
+        if idle is not None and not 1 <= idle <= 720:
+            raise ValidationError(
+                {"idle_sign_out_minutes": "Use between 1 minute and 720 minutes (12 hours)."}
             )
 
     @classmethod

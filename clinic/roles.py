@@ -12,7 +12,15 @@ ADMIN = "Admin"
 
 # app label -> codenames; "*" means every permission of the app.
 ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
-    ADMIN: {"clinic": "*", "plans": "*", "patients": "*"},
+    ADMIN: {
+        "clinic": "*",
+        "plans": "*",
+        "patients": "*",
+        # Unlocking a locked-out sign-in is deleting its access attempt.
+        "axes": {"view_accessattempt", "delete_accessattempt", "view_accesslog"},
+        # Removing a lost phone's authenticator, so its owner can set up a new one.
+        "otp_totp": {"view_totpdevice", "delete_totpdevice"},
+    },
     CLINICIAN: {
         "clinic": {
             "view_treatmentarea",

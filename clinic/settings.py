@@ -7,6 +7,7 @@ DEBUG off every HTTPS-only protection is switched on so `check --deploy` stays c
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Sign-in (see "Sign-in" below); before "clinic" so their permissions exist when the
+    # roles are synced after migrate.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "clinic",
     "patients",
     "plans",
@@ -74,12 +80,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clinic.middleware.ClinicTimeZoneMiddleware",
+    "clinic.middleware.SessionLimitsMiddleware",
+    "clinic.middleware.TwoFactorMiddleware",
+    # Last, as axes asks: it turns a locked-out sign-in into the sign-in page's lockout message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -143,12 +154,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Axes first: it refuses a locked-out user name before any password is checked. Then
 # Django's model backend, with the user's permissions read in one query (see clinic.auth).
-AUTHENTICATION_BACKENDS = ["clinic.auth.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "clinic.auth.ModelBackend"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in (clinic.signin, clinic.two_factor, clinic.middleware). Five failed sign-ins for a
+# user name from one address lock that name from that address for 15 minutes, counted from
+# the fifth (further tries while locked do not extend it); a success clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "clinic.signin.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+# Behind a reverse proxy every sign-in comes from the proxy's address: say how many proxies
+# to trust, and the address is read from X-Forwarded-For (never trusted otherwise).
+CLINIC_TRUSTED_PROXIES = env_int("CLINIC_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "clinic.signin.client_address"
+# A session ends after the clinic's minutes without activity (ClinicSettings) and at the
+# latest 12 hours after sign-in; the cookie does not outlive that either.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+# Admins (and clinicians, where the clinic says so) must use a second factor. Only the demo
+# (`make run`) turns this off; whoever has set up an authenticator is still asked for a code.
+CLINIC_REQUIRE_TWO_FACTOR = env_bool("CLINIC_REQUIRE_TWO_FACTOR", True)
+OTP_TOTP_ISSUER = "Clinic scheduler"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Password reset emails: printed on the console in development, sent by SMTP in production.
+MAILERS = {
+    "default": (
+        {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        if DEBUG
+        else {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": env_int("EMAIL_PORT", 587),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+            },
+        }
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-gb"
 # The server's zone; the clinic's own zone (ClinicSettings.time_zone) is activated per request.

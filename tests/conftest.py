@@ -18,6 +18,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def two_factor_not_required(settings):
+    # Production requires admins to give a second factor; the tests sign in with
+    # `force_login`, which gives none, so it is lifted here. The sign-in tests turn it on.
+    settings.CLINIC_REQUIRE_TWO_FACTOR = False
+
+
 @pytest.fixture
 def clinic_admin(db):
     return factories.make_user(roles.ADMIN, username="alex.admin", is_staff=True)
