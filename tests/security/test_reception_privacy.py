@@ -52,7 +52,10 @@ SCREENING_TEXT = {
     "other_medication": "MARKER-MEDICATION-2c9",
     "clinical_notes": "MARKER-SCREENING-NOTES-5d1",
 }
-FINDINGS = ("pregnant", "uncontrolled_diabetes", "epilepsy", "anticoagulants")
+# Every finding a screening records (the patient is a woman: pregnancy too).
+FINDINGS = tuple(
+    c for c in Contraindication.Code.values if c != Contraindication.Code.PRODUCT_ALLERGY
+)
 OLD_SCREENING_NOTES = "MARKER-OLD-SCREENING-8e4"
 ALLERGEN = "Allergen MARKER-ALLERGEN-PRODUCT-3b7"
 PLAN_PRODUCT = "Lipolytic MARKER-PLAN-PRODUCT-6a2"
