@@ -34,6 +34,7 @@ from clinic.models import (
     Contraindication,
     OpeningHours,
     Product,
+    Room,
     TimeOff,
 )
 from patients.models import Patient, Screening
@@ -88,7 +89,7 @@ PLAIN_FINDINGS = (
 class Planted:
     today: date
     clinician: Clinician
-    room: object
+    room: Room
     patient: Patient  # screened with every finding: plan `blocked` may not be booked
     blocked: TreatmentPlan
     waiting: Session  # to book, on the recall board
@@ -368,7 +369,8 @@ def leaks(text: str) -> list[str]:
 
 
 def walk(client, planted: Planted) -> dict[str, str]:
-    """Fetch every URL; each one's text. None is a server error (the client raises)."""
+    """Fetch every URL; each one's text. A server error fails the test there (the test
+    client raises it)."""
     pages = {}
     for url, htmx in urls(planted):
         headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/schedule/"}
