@@ -104,3 +104,17 @@ def clinician_required(user) -> Clinician:
 def may_sign(user, permission: str) -> bool:
     """Whether to offer a form that `clinician_required` will let through."""
     return user.has_perm(permission) and clinician_of(user) is not None
+
+
+class HidesClinicalFields:
+    """For a ModelAdmin: leaves its medical fields (`clinical_fields`) out of every form and
+    page of the admin for whoever may not read the screening (`sees_clinical`), as the
+    clinic's own pages do."""
+
+    clinical_fields: tuple[str, ...] = ()
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or ())
+        if not sees_clinical(request.user):
+            exclude += [name for name in self.clinical_fields if name not in exclude]
+        return exclude

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
 
+from clinic import access
 from clinic.models import ClinicSettings
 from plans import engine, services
 from plans.models import (
@@ -206,8 +207,9 @@ class TreatmentPlanAdminForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(access.HidesClinicalFields, admin.ModelAdmin):
     form = TreatmentPlanAdminForm
+    clinical_fields = ("products", "notes")
     list_display = ["patient", "protocol", "protocol_version", "start_date", "clinician", "status"]
     list_filter = ["status", "protocol", "clinician"]
     search_fields = ["patient__last_name", "patient__first_name", "protocol__name"]
@@ -273,8 +275,9 @@ class ProductUseInline(ReadOnlyInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(access.HidesClinicalFields, ReadOnlyAdmin):
     inlines = [ProductUseInline]
+    clinical_fields = ("notes", "complications")
     list_display = [
         "session",
         "starts_at",

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString
 
+from plans import safety
+
 if TYPE_CHECKING:
     from plans.selectors import CardRow, Column, Hour, Recall
 
@@ -179,6 +181,8 @@ def hours_html(hours: "Iterable[Hour]") -> SafeString:
     return markup(f'<div class="hour r-{h.row} s-12">{esc(h.label)}</div>' for h in hours)
 
 
+REVIEW_NEEDED = esc(safety.REVIEW_NEEDED)
+
 RECALL_BADGES = {
     "overdue": "text-bg-danger",
     "closing": "text-bg-warning",
@@ -208,7 +212,7 @@ def recall_rows(
         clinician = esc(row.clinician)
         phone = esc(row.phone)
         if recall.review_needed:
-            action = '<span class="badge text-bg-secondary">clinician review needed</span>'
+            action = f'<span class="badge text-bg-secondary">{REVIEW_NEEDED}</span>'
             if not sees_clinical:
                 action += f'<div class="small text-secondary">ask {clinician}</div>'
         else:

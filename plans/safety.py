@@ -4,6 +4,12 @@ without a clinician's recorded override, and a clinician and room fit for its me
 Checked by every booking service, inside its transaction; the pages ask the same
 functions to say in advance what stands in the way.
 
+Why a plan may not be booked is medical: a refusal for the screening (`Refusal`) carries
+two messages, the clinical one (the findings) and the public one ("needs a clinician's
+review before booking: ask Dr …"), and its ordinary text is the public one, so a page
+that prints it as any other error tells reception nothing medical. Pages print it with
+`refusal_text`, which gives the clinical one to whoever may read the screening.
+
 Whether a plan needs a review (`review_needed`, asked for each row of the recall board)
 is remembered by each process for the clinic's `safety_token`, which every change to
 what it reads replaces in the same transaction (`safety_changed`, connected by
@@ -35,6 +41,8 @@ WATCHED_M2M = (
 # Each process remembers at most this many plans before it starts again from empty.
 MEMO_LIMIT = 50_000
 
+REVIEW_NEEDED = "needs a clinician's review before booking"
+NEEDS_REVIEW = "This plan " + REVIEW_NEEDED + ": ask {clinician}."
 NOT_SCREENED = "The patient has no screening yet: a clinician must screen them before booking."
 CONTRAINDICATED = (
     "Contraindicated ({findings}): a clinician must record an override on the plan, after "
@@ -44,6 +52,27 @@ PLAN_NOT_ACTIVE = "This plan is {status}: its sessions can no longer be booked."
 WRONG_CLINICIAN = "{clinician} does not perform {method}."
 WRONG_ROOM = "{room} does not have the equipment for {method}."
 INACTIVE = "{name} is not active any more."
+
+
+class Refusal(ValidationError):
+    """A booking refused for what the screening says (or does not say yet).
+
+    `clinical` is why, for those who may read the screening; `public`, the message it
+    shows as any other `ValidationError`, names only the clinician to ask.
+    """
+
+    def __init__(self, clinical: str, *, plan: TreatmentPlan):
+        self.clinical = clinical
+        self.public = NEEDS_REVIEW.format(clinician=plan.clinician)
+        super().__init__(self.public, code="needs_review")
+
+
+def refusal_text(error: ValidationError, *, sees_clinical: bool) -> str:
+    """An error's text as this reader may see it: a `Refusal`'s reason only for those who
+    may read the screening, everyone else the clinician to ask."""
+    if isinstance(error, Refusal) and sees_clinical:
+        return error.clinical
+    return " ".join(error.messages)
 
 
 def latest_screening(patient_id: int) -> Screening | None:
@@ -161,15 +190,16 @@ def _review_needed(plans: Sequence[TreatmentPlan]) -> set[int]:
 
 
 def check_safe(plan: TreatmentPlan) -> None:
-    """Refuse (ValidationError) unless the plan may be booked now."""
+    """Refuse (ValidationError) unless the plan may be booked now: a `Refusal` when the
+    screening stands in the way."""
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise ValidationError(PLAN_NOT_ACTIVE.format(status=plan.get_status_display().lower()))
     screening = latest_screening(plan.patient_id)
     if screening is None:
-        raise ValidationError(NOT_SCREENED)
+        raise Refusal(NOT_SCREENED, plan=plan)
     found = contraindications(plan, screening)
     if found and not plan.override_covers(screening):
-        raise ValidationError(CONTRAINDICATED.format(findings=", ".join(found)))
+        raise Refusal(CONTRAINDICATED.format(findings=", ".join(found)), plan=plan)
 
 
 def check_resources(plan: TreatmentPlan, clinician: Clinician, room: Room) -> None:

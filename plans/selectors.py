@@ -498,7 +498,13 @@ def rebooking_worklist():
     soonest first: reception gives each a new time."""
     return (
         Appointment.objects.filter(needs_rebooking=True, status__in=Appointment.LIVE)
-        .select_related("session__plan__protocol", "patient", "clinician__user", "room")
+        .select_related(
+            "session__plan__protocol",
+            "session__plan__clinician__user",
+            "patient",
+            "clinician__user",
+            "room",
+        )
         .order_by("starts_at", "pk")
     )
 

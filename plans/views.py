@@ -40,8 +40,10 @@ from plans.slots import Slot
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _text(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def _text(request: HttpRequest, error: ValidationError) -> str:
+    """A service's refusal as this user may read it: why the screening forbids booking is
+    for those who may read the screening (`safety.refusal_text`)."""
+    return safety.refusal_text(error, sees_clinical=access.sees_clinical(request.user))
 
 
 def _back(request: HttpRequest, default):
@@ -78,8 +80,8 @@ def _act(request: HttpRequest, appointment: Appointment, action, done_message: s
         action()
     except ValidationError as error:
         if request.htmx:
-            return _card(request, appointment, error=_text(error))
-        messages.error(request, _text(error))
+            return _card(request, appointment, error=_text(request, error))
+        messages.error(request, _text(request, error))
         return _back(request, _day_of(appointment))
     if request.htmx:
         return _card(request, appointment)
@@ -339,6 +341,21 @@ def _resources_of(found) -> tuple[dict, dict]:
     return {c.pk: c for c in clinicians.select_related("user")}, {r.pk: r for r in rooms}
 
 
+def _refusal(request: HttpRequest, plan) -> str:
+    """Why the plan cannot be booked now, as this user may read it; "" when it can.
+
+    The remembered reviews answer first (one query); only a plan held up is checked
+    row by row, for its reason.
+    """
+    if plan.status == plan.Status.ACTIVE and plan.pk not in safety.review_needed([plan.pk]):
+        return ""
+    try:
+        safety.check_safe(plan)
+    except ValidationError as error:
+        return _text(request, error)
+    return ""
+
+
 def _slot_page(
     request: HttpRequest,
     session: Session,
@@ -346,6 +363,16 @@ def _slot_page(
     appointment: Appointment | None,
     typed: TypedTimeForm | None = None,
 ) -> HttpResponse:
+    context = {
+        "session": session,
+        "appointment": appointment,
+        "move": appointment is not None,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    refused = _refusal(request, session.plan)
+    if refused:
+        # No time to offer: every one would be refused for the same reason.
+        return render(request, "plans/session_slots.html", {**context, "refused": refused})
     found = availability.slot_search(
         session=session, exclude_appointment=appointment.pk if appointment else None
     )
@@ -384,15 +411,7 @@ def _slot_page(
     return render(
         request,
         "plans/session_slots.html",
-        {
-            "session": session,
-            "appointment": appointment,
-            "search": found,
-            "choices": choices,
-            "typed": typed,
-            "move": appointment is not None,
-            "next": request.POST.get("next") or request.GET.get("next", ""),
-        },
+        {**context, "search": found, "choices": choices, "typed": typed},
     )
 
 
@@ -432,13 +451,13 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
         else:
             done = booking.appointment_book(session=session, **chosen)
     except ValidationError as error:
-        if typed is not None:
+        if typed is not None and not isinstance(error, safety.Refusal):
             if getattr(error, "code", None) == "outside_window":
-                typed.add_error("confirm_outside", _text(error))
+                typed.add_error("confirm_outside", _text(request, error))
             else:
                 add_service_errors(typed, error)
             return _slot_page(request, session, appointment=appointment, typed=typed)
-        messages.error(request, _text(error))
+        messages.error(request, _text(request, error))
         return redirect(request.get_full_path())
     when = timezone.localtime(done.appointment.starts_at)
     verb = "moved to" if appointment is not None else "booked for"
@@ -539,6 +558,7 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
                 if s.outside and s.current.is_live and not s.current.outside_window
             ],
             "safety": safety_now,
+            "needs_review": safety.NEEDS_REVIEW.format(clinician=plan.clinician),
             "override_form": override_form or OverrideForm(),
             "can_override": safety_now.blocked and access.may_sign(request.user, access.OVERRIDE),
             "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
@@ -620,7 +640,7 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
                 confirm_outside=request.POST.get("confirm_outside") == "on",
             )
         except ValidationError as error:
-            messages.error(request, _text(error))
+            messages.error(request, _text(request, error))
             return redirect("plan_book_all", pk=pk)
         outside = [a.session.number for a in booked if a.outside_window]
         text = f"{len(booked)} session{'s' if len(booked) != 1 else ''} booked"
@@ -632,7 +652,7 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         proposal = availability.plan_propose(plan=plan)
     except ValidationError as error:
-        messages.error(request, _text(error))
+        messages.error(request, _text(request, error))
         return redirect("plan_detail", pk=pk)
     return render(
         request, "plans/plan_book_all.html", {"plan": plan, **_proposal_rows(request, proposal)}
@@ -657,7 +677,7 @@ def plan_move_later(request: HttpRequest, pk: int) -> HttpResponse:
                 confirm_outside=request.POST.get("confirm_outside") == "on",
             )
         except ValidationError as error:
-            messages.error(request, _text(error))
+            messages.error(request, _text(request, error))
             return redirect("plan_move_later", pk=pk)
         numbers = ", ".join(str(n) for n in sorted(a.session.number for a in moved))
         messages.success(request, f"Sessions {numbers} moved.")
@@ -665,7 +685,7 @@ def plan_move_later(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         cascade = availability.cascade_propose(plan=plan)
     except ValidationError as error:
-        messages.error(request, _text(error))
+        messages.error(request, _text(request, error))
         return redirect("plan_detail", pk=pk)
     clinicians, rooms = _resources_of([slot for _, slot in cascade.moves])
     tz = request.clinic.tz
@@ -848,13 +868,19 @@ def rebooking_worklist(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.rebooking_worklist(), REBOOKING_PAGE).get_page(
         request.GET.get("page")
     )
+    held = safety.review_needed([a.session.plan_id for a in page.object_list])
     rows = []
     for appointment in page.object_list:
+        plan = appointment.session.plan
+        if plan.pk in held:
+            # It cannot be moved until a clinician reviews the plan: whom to ask instead.
+            rows.append((appointment, (), safety.NEEDS_REVIEW.format(clinician=plan.clinician)))
+            continue
         try:
             found = availability.slot_search(
                 session=appointment.session, exclude_appointment=appointment.pk, limit=3
             )
         except ValidationError:
             found = None
-        rows.append((appointment, found.slots if found else ()))
+        rows.append((appointment, found.slots if found else (), ""))
     return render(request, "plans/rebooking.html", {"rows": rows, "page": page, "nav": "rebooking"})

@@ -8,6 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from clinic.models import ClinicSettings
+from plans import safety
 from plans.models import Session
 from tests import factories
 from tests.factories import PASSWORD, book
@@ -98,6 +99,8 @@ def test_receptionist_sees_only_that_booking_is_blocked(
     )
     sign_in(receptionist.username, PASSWORD)
     page.goto(f"{live_server.url}{reverse('plan_detail', args=[plan_started_last_week.pk])}")
-    expect(page.get_by_role("alert")).to_have_text("Booking blocked: a clinician must review.")
+    expect(page.get_by_role("alert")).to_have_text(
+        safety.NEEDS_REVIEW.format(clinician=plan_started_last_week.clinician)
+    )
     expect(page.get_by_text("Pregnancy")).to_have_count(0)
     shoot("plan-blocked-reception")

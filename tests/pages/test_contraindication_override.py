@@ -1,6 +1,7 @@
 """A contraindication blocks booking until a clinician records why treating is still right;
 reception learns only that booking is blocked, never the medical reason."""
 
+import html
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -8,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import ClinicSettings
-from plans import services
+from plans import safety, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_an_override_needs_a_reason_shown_next_to_the_field(client, clinician, p
 def test_receptionist_learns_only_that_booking_is_blocked(client, receptionist, plan_on_warfarin):
     client.force_login(receptionist)
     page = plan_page(client, plan_on_warfarin)
-    assert "Booking blocked: a clinician must review." in page
+    assert safety.NEEDS_REVIEW.format(clinician=plan_on_warfarin.clinician) in html.unescape(page)
     assert FINDING not in page
     assert "warfarin" not in page.lower()
     assert "Record the override" not in page
