@@ -22,10 +22,12 @@ from http import HTTPStatus
 from itertools import product
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.models import (
     Clinician,
@@ -225,6 +227,14 @@ def planted(clinician, receptionist, clinic_admin) -> Planted:
         ends_at=at(today + timedelta(days=60), 12),
         reason="Conference",
     )
+    # What sign-in leaves for admins to look at: a failed attempt, a sign-in, a device.
+    seen = {"ip_address": "127.0.0.1", "user_agent": "Firefox", "path_info": "/login/"}
+    AccessAttempt.objects.create(
+        username="rita.desk", get_data="", post_data="", failures_since_start=1, **seen
+    )
+    AccessFailureLog.objects.create(username="rita.desk", **seen)
+    AccessLog.objects.create(username=receptionist.username, **seen)
+    TOTPDevice.objects.create(user=receptionist, name="Phone", confirmed=False)
     for user in (receptionist, clinician.user, clinic_admin):
         get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
     return Planted(
@@ -277,7 +287,7 @@ def _values(route: str, name: str, converter: str | None, planted: Planted) -> l
         return [str(planted.patient.pk)]
     if name == "content_type_id":
         return [str(ContentType.objects.get_for_model(Patient).pk)]
-    if name == "object_id" and model is not None:
+    if name in ("object_id", "pk") and model is not None:
         return [str(row.pk) for row in planted.objects(model, in_admin=True)]
     if name == "id" and model is get_user_model():
         return [str(planted.clinician.user_id)]
