@@ -564,3 +564,21 @@ class ProductUse(models.Model):
 
     def __str__(self):
         return f"{self.batch} in {self.appointment}"
+
+
+class BookingLock(models.Model):
+    """One row, whose lock orders the bookings against the closures and time off.
+
+    Every booking and move locks it before it reads the calendar; every closure or time
+    off locks it before it flags the appointments it falls over
+    (`plans.booking.lock_bookings`). So a booking made while an admin adds a closure
+    either comes after it, sees it and is refused, or comes before it and is flagged.
+    """
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="booking_lock_single_row"),
+        ]
+
+    def __str__(self):
+        return "Booking lock"
