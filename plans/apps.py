@@ -13,19 +13,6 @@ class PlansConfig(AppConfig):
         from plans import booking
         from plans.calendar import WATCHED, WATCHED_M2M, calendar_changed, user_saved
 
-        # However a closure or time off is entered, the bookings it hits are flagged.
-        post_save.connect(
-            lambda instance, **kw: booking.flag_bookings_in_closure(instance),
-            sender=Closure,
-            weak=False,
-            dispatch_uid="flag_bookings_in_closure",
-        )
-        post_save.connect(
-            lambda instance, **kw: booking.flag_bookings_in_time_off(instance),
-            sender=TimeOff,
-            weak=False,
-            dispatch_uid="flag_bookings_in_time_off",
-        )
         # Every row the standing calendar is made of renews its token when it changes.
         for model in WATCHED:
             for signal in (post_save, post_delete):
@@ -53,3 +40,19 @@ class PlansConfig(AppConfig):
                 sender=field.through,
                 dispatch_uid=f"safety_{field.through.__name__}",
             )
+        # However a closure or time off is entered, the bookings it hits are flagged.
+        # After the calendar's new token (connected above, so run first): a booking that
+        # takes the booking lock after the flagging sees the change even when the change
+        # was saved outside a transaction.
+        post_save.connect(
+            lambda instance, **kw: booking.flag_bookings_in_closure(instance),
+            sender=Closure,
+            weak=False,
+            dispatch_uid="flag_bookings_in_closure",
+        )
+        post_save.connect(
+            lambda instance, **kw: booking.flag_bookings_in_time_off(instance),
+            sender=TimeOff,
+            weak=False,
+            dispatch_uid="flag_bookings_in_time_off",
+        )

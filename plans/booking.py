@@ -11,6 +11,12 @@ constraints on appointments (migration 0007), on SQLite because every write
 transaction is IMMEDIATE (settings), so the overlap check below and the write that
 follows cannot interleave with another booking's. Either way the loser gets
 `SLOT_TAKEN`.
+
+A closure or time off and a booking of the same day are ordered by one lock
+(`lock_bookings`), which every booking and move takes before it reads the calendar and
+every closure or time off takes before it flags: either the booking comes second, sees
+the closure and is refused, or it comes first and the closure puts it on the rebooking
+worklist.
 """
 
 import itertools
@@ -26,7 +32,7 @@ from clinic import clock
 from clinic.models import Clinician, ClinicSettings, Closure, Room, TimeOff
 from plans import availability, safety, slots, sql
 from plans.availability import Neighbour, PlanCalendar
-from plans.models import Appointment, Session, TreatmentPlan
+from plans.models import Appointment, BookingLock, Session, TreatmentPlan
 
 SLOT_TAKEN = (
     "This time was just taken by another appointment of the clinician, the room or the "
@@ -65,6 +71,22 @@ class Booked:
 
 
 # --- the checks every write makes --------------------------------------------------------
+
+
+def lock_bookings() -> None:
+    """Take the booking lock (`BookingLock`'s row) until the transaction ends.
+
+    Taken before any other row by every booking and move, and by every closure or time
+    off before it flags, so they queue on it in one order. On PostgreSQL it is the row's
+    lock; on SQLite the IMMEDIATE transaction holds the database's write lock already and
+    the same select changes nothing.
+    """
+    locked = BookingLock.objects.select_for_update().filter(pk=1)
+    if not list(locked.values_list("pk", flat=True)):
+        # The first booking of a new database: create the row (a concurrent creator's
+        # insert is waited for, not duplicated), then lock it.
+        BookingLock.objects.bulk_create([BookingLock(pk=1)], ignore_conflicts=True)
+        list(locked.values_list("pk", flat=True))
 
 
 def _lock_plan(plan_id: int) -> TreatmentPlan:
@@ -209,6 +231,7 @@ def appointment_book(
     """
     now = now or clock.now()
     with transaction.atomic():
+        lock_bookings()
         plan = _lock_plan(session.plan_id)
         session = _lock_session(session.pk)
         session.plan = plan
@@ -252,6 +275,7 @@ def appointment_move(
     """
     now = now or clock.now()
     with transaction.atomic():
+        lock_bookings()
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if current.status != Appointment.Status.BOOKED:
             raise ValidationError(NOT_BOOKED.format(status=current.get_status_display().lower()))
@@ -311,6 +335,7 @@ def plan_book(
     now = now or clock.now()
     if not placements:
         return []
+    lock_bookings()
     plan = _lock_plan(plan.pk)
     safety.check_safe(plan)
     clinic = ClinicSettings.load()
@@ -385,6 +410,7 @@ def plan_move_all(
     now = now or clock.now()
     if not moves:
         return []
+    lock_bookings()
     plan = _lock_plan(plan.pk)
     clinic = ClinicSettings.load()
     current = {
@@ -454,14 +480,17 @@ def flag_bookings_between(
 ) -> int:
     """Put the live appointments in a new closure or time off on the rebooking worklist.
 
-    They are never moved or cancelled silently: reception calls the patients.
+    They are never moved or cancelled silently: reception calls the patients. Under the
+    booking lock, so a booking being made now is either seen here or sees the change.
     """
     live = Appointment.objects.filter(
         status__in=Appointment.LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
     if clinician is not None:
         live = live.filter(clinician=clinician)
-    return live.update(needs_rebooking=True)
+    with transaction.atomic():
+        lock_bookings()
+        return live.update(needs_rebooking=True)
 
 
 def flag_bookings_in_closure(closure: Closure) -> int:

@@ -564,3 +564,46 @@ class ProductUse(models.Model):
 
     def __str__(self):
         return f"{self.batch} in {self.appointment}"
+
+
+class BookingLock(models.Model):
+    """One row, whose lock orders the bookings against the closures and time off.
+
+    Every booking and move locks it before it reads the calendar; every closure or time
+    off locks it before it flags the appointments it falls over
+    (`plans.booking.lock_bookings`). So a booking made while an admin adds a closure
+    either comes after it, sees it and is refused, or comes before it and is flagged.
+    """
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="booking_lock_single_row"),
+        ]
+
+    def __str__(self):
+        return "Booking lock"
+
+
+class BookingSubmission(models.Model):
+    """A booking form as it was submitted once, by the key the page gave it.
+
+    The key is written in the same transaction as the booking, so a form submitted twice
+    (a double click, a retry after an answer lost with a worker) books once; the second
+    time is told what the first did (`outcome`, the first answer's message).
+    """
+
+    class Action(models.TextChoices):
+        BOOK = "book", "Book a session"
+        MOVE = "move", "Move an appointment"
+        BOOK_ALL = "book_all", "Book the whole plan"
+        MOVE_LATER = "move_later", "Move the later sessions"
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=16, choices=Action)
+    made_at = models.DateTimeField()
+    outcome = models.TextField()
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.key})"

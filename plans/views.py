@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic import access, clock
 from clinic.forms import add_service_errors
 from clinic.models import Clinician, Room, Weekday
-from plans import availability, booking, cards, engine, safety, selectors, services
+from plans import availability, booking, cards, engine, safety, selectors, services, submissions
 from plans.calendar import clinic_calendar
 from plans.forms import (
     CancelForm,
@@ -411,7 +411,13 @@ def _slot_page(
     return render(
         request,
         "plans/session_slots.html",
-        {**context, "search": found, "choices": choices, "typed": typed},
+        {
+            **context,
+            "search": found,
+            "choices": choices,
+            "typed": typed,
+            "submission": submissions.new_key(),
+        },
     )
 
 
@@ -436,6 +442,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
         form = typed = TypedTimeForm(request.POST, plan=session.plan, tz=request.clinic.tz)
     else:
         form = SlotForm(request.POST)
+    plan_page = reverse("plan_detail", args=[session.plan_id])
     try:
         if not form.is_valid():
             raise ValidationError([m for errors in form.errors.values() for m in errors])
@@ -446,10 +453,26 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             "confirm_outside": form.cleaned_data["confirm_outside"],
             "by": request.user,
         }
-        if appointment is not None:
-            done = booking.appointment_move(appointment=appointment, **chosen)
-        else:
-            done = booking.appointment_book(session=session, **chosen)
+        with submissions.once(
+            key=submissions.key_of(request.POST),
+            user=request.user,
+            plan=session.plan,
+            action=submissions.Action.BOOK if appointment is None else submissions.Action.MOVE,
+        ) as submission:
+            if appointment is not None:
+                done = booking.appointment_move(appointment=appointment, **chosen)
+            else:
+                done = booking.appointment_book(session=session, **chosen)
+            when = timezone.localtime(done.appointment.starts_at)
+            verb = "moved to" if appointment is not None else "booked for"
+            submission.outcome = (
+                f"Session {session.number} of {session.patient.full_name} {verb} "
+                f"{when:%a %d %b %Y at %H:%M}"
+                + (" (outside its window)." if done.appointment.outside_window else ".")
+            )
+    except submissions.AlreadyDone as already:
+        messages.info(request, already.message)
+        return _back(request, plan_page)
     except ValidationError as error:
         if typed is not None and not isinstance(error, safety.Refusal):
             if getattr(error, "code", None) == "outside_window":
@@ -459,21 +482,14 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             return _slot_page(request, session, appointment=appointment, typed=typed)
         messages.error(request, _text(request, error))
         return redirect(request.get_full_path())
-    when = timezone.localtime(done.appointment.starts_at)
-    verb = "moved to" if appointment is not None else "booked for"
-    messages.success(
-        request,
-        f"Session {session.number} of {session.patient.full_name} {verb} "
-        f"{when:%a %d %b %Y at %H:%M}"
-        + (" (outside its window)." if done.appointment.outside_window else "."),
-    )
+    messages.success(request, submission.outcome)
     for conflict in done.conflicts:
         messages.warning(
             request,
             f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
             "now too close to this one: move it too.",
         )
-    return _back(request, reverse("plan_detail", args=[session.plan_id]))
+    return _back(request, plan_page)
 
 
 # --- plans ------------------------------------------------------------------------------
@@ -628,25 +644,34 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access.plan_for(request.user, pk)
     access.require(request.user, access.CHANGE_SESSION)
     if request.method == "POST":
-        placements = _placements(request, plan)
-        if not placements:
-            messages.error(request, booking.PROPOSAL_STALE)
-            return redirect("plan_book_all", pk=pk)
         try:
-            booked = booking.plan_book(
+            with submissions.once(
+                key=submissions.key_of(request.POST),
+                user=request.user,
                 plan=plan,
-                placements=placements,
-                by=request.user,
-                confirm_outside=request.POST.get("confirm_outside") == "on",
-            )
+                action=submissions.Action.BOOK_ALL,
+            ) as submission:
+                placements = _placements(request, plan)
+                if not placements:
+                    raise ValidationError(booking.PROPOSAL_STALE)
+                booked = booking.plan_book(
+                    plan=plan,
+                    placements=placements,
+                    by=request.user,
+                    confirm_outside=request.POST.get("confirm_outside") == "on",
+                )
+                outside = [a.session.number for a in booked if a.outside_window]
+                text = f"{len(booked)} session{'s' if len(booked) != 1 else ''} booked"
+                if outside:
+                    text += f" ({', '.join(map(str, outside))} outside their windows, as confirmed)"
+                submission.outcome = text + "."
+        except submissions.AlreadyDone as already:
+            messages.info(request, already.message)
+            return redirect("plan_detail", pk=pk)
         except ValidationError as error:
             messages.error(request, _text(request, error))
             return redirect("plan_book_all", pk=pk)
-        outside = [a.session.number for a in booked if a.outside_window]
-        text = f"{len(booked)} session{'s' if len(booked) != 1 else ''} booked"
-        if outside:
-            text += f" ({', '.join(map(str, outside))} outside their windows, as confirmed)"
-        messages.success(request, text + ".")
+        messages.success(request, submission.outcome)
         _name_the_rest(request, plan)
         return redirect("plan_detail", pk=pk)
     try:
@@ -655,7 +680,9 @@ def plan_book_all(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _text(request, error))
         return redirect("plan_detail", pk=pk)
     return render(
-        request, "plans/plan_book_all.html", {"plan": plan, **_proposal_rows(request, proposal)}
+        request,
+        "plans/plan_book_all.html",
+        {"plan": plan, "submission": submissions.new_key(), **_proposal_rows(request, proposal)},
     )
 
 
@@ -665,22 +692,31 @@ def plan_move_later(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access.plan_for(request.user, pk)
     access.require(request.user, access.CHANGE_SESSION)
     if request.method == "POST":
-        moves = _moves(request, plan)
-        if not moves:
-            messages.error(request, booking.PROPOSAL_STALE)
-            return redirect("plan_move_later", pk=pk)
         try:
-            moved = booking.plan_move_all(
+            with submissions.once(
+                key=submissions.key_of(request.POST),
+                user=request.user,
                 plan=plan,
-                moves=moves,
-                by=request.user,
-                confirm_outside=request.POST.get("confirm_outside") == "on",
-            )
+                action=submissions.Action.MOVE_LATER,
+            ) as submission:
+                moves = _moves(request, plan)
+                if not moves:
+                    raise ValidationError(booking.PROPOSAL_STALE)
+                moved = booking.plan_move_all(
+                    plan=plan,
+                    moves=moves,
+                    by=request.user,
+                    confirm_outside=request.POST.get("confirm_outside") == "on",
+                )
+                numbers = ", ".join(str(n) for n in sorted(a.session.number for a in moved))
+                submission.outcome = f"Sessions {numbers} moved."
+        except submissions.AlreadyDone as already:
+            messages.info(request, already.message)
+            return redirect("plan_detail", pk=pk)
         except ValidationError as error:
             messages.error(request, _text(request, error))
             return redirect("plan_move_later", pk=pk)
-        numbers = ", ".join(str(n) for n in sorted(a.session.number for a in moved))
-        messages.success(request, f"Sessions {numbers} moved.")
+        messages.success(request, submission.outcome)
         return redirect("plan_detail", pk=pk)
     try:
         cascade = availability.cascade_propose(plan=plan)
@@ -711,6 +747,7 @@ def plan_move_later(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "failures": cascade.failures,
             "outside_count": sum(1 for row in rows if row[5]),
+            "submission": submissions.new_key(),
         },
     )
 
