@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.rows import by_pk
 
 
@@ -75,6 +75,8 @@ class ClinicSettings(models.Model):
     # Replaced by every change to what decides whether a plan needs a clinician's review
     # before booking (screenings, plans, contraindications): see plans.safety.
     safety_token = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    trail = audit.trail(excluded_fields=["calendar_token", "safety_token"])
 
     class Meta:
         verbose_name = "clinic settings"
@@ -143,6 +145,8 @@ class OpeningHours(models.Model):
     opens = models.TimeField()
     closes = models.TimeField()
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["weekday", "opens"]
         verbose_name_plural = "opening hours"
@@ -166,6 +170,8 @@ class Closure(models.Model):
     first_day = models.DateField()
     last_day = models.DateField()
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["first_day"]
         constraints = [
@@ -187,6 +193,8 @@ class Equipment(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "equipment"
@@ -205,6 +213,8 @@ class Method(models.Model):
     )
     needle_free = models.BooleanField(default=False)
 
+    trail = audit.trail(m2m_fields=["required_equipment"])
+
     class Meta:
         ordering = ["name"]
 
@@ -216,6 +226,8 @@ class Room(models.Model):
     name = models.CharField(max_length=120, unique=True)
     equipment = models.ManyToManyField(Equipment, blank=True)
     is_active = models.BooleanField(default=True)
+
+    trail = audit.trail(m2m_fields=["equipment"])
 
     class Meta:
         ordering = ["name"]
@@ -235,6 +247,8 @@ class Clinician(models.Model):
     methods = models.ManyToManyField(Method, blank=True, related_name="clinicians")
     is_active = models.BooleanField(default=True)
 
+    trail = audit.trail(m2m_fields=["methods"])
+
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
 
@@ -248,6 +262,8 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts = models.TimeField()
     ends = models.TimeField()
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["clinician", "weekday", "starts"]
@@ -275,6 +291,8 @@ class TimeOff(models.Model):
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["starts_at"]
         verbose_name_plural = "time off"
@@ -294,6 +312,8 @@ class TimeOff(models.Model):
 
 class TreatmentArea(models.Model):
     name = models.CharField(max_length=80, unique=True)
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["name"]
@@ -330,6 +350,8 @@ class Contraindication(models.Model):
         related_name="contraindications",
     )
 
+    trail = audit.trail(m2m_fields=["methods"])
+
     class Meta:
         ordering = ["name"]
 
@@ -363,6 +385,8 @@ class Product(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
+    trail = audit.trail(m2m_fields=["contraindications"])
+
     class Meta:
         ordering = ["name"]
 
@@ -382,6 +406,8 @@ class ProductBatch(models.Model):
     received_on = models.DateField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["product", "expiry_date"]

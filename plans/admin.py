@@ -3,7 +3,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
+from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin import LinkFieldsMixin
 from clinic.models import ClinicSettings
 from plans import engine, services
 from plans.models import (
@@ -83,7 +85,7 @@ class ProtocolAdminForm(forms.ModelForm):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(admin.ModelAdmin):
+class ProtocolAdmin(SimpleHistoryAdmin):
     form = ProtocolAdminForm
     list_display = ["name", "indication", "method", "canonical_text", "version", "is_active"]
     list_filter = ["indication", "method", "is_active"]
@@ -206,14 +208,14 @@ class TreatmentPlanAdminForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(LinkFieldsMixin, SimpleHistoryAdmin):
     form = TreatmentPlanAdminForm
     list_display = ["patient", "protocol", "protocol_version", "start_date", "clinician", "status"]
     list_filter = ["status", "protocol", "clinician"]
     search_fields = ["patient__last_name", "patient__first_name", "protocol__name"]
     list_select_related = ["patient", "protocol", "clinician__user"]
     autocomplete_fields = ["patient"]
-    filter_horizontal = ["areas", "products"]
+    link_fields = ("areas", "products")
     date_hierarchy = "start_date"
     readonly_fields = ["protocol_version", "followed_phases"]
     inlines = [SessionInline]
@@ -236,7 +238,7 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SimpleHistoryAdmin):
     """Sessions and appointments change only through the services, which check hours,
     closures, clashes, spacing, safety and the order of a course: the schedule and the
     plan pages do that. Admin shows them, with their history, and changes nothing."""
