@@ -61,7 +61,7 @@ LINKS = {
 @dataclass(frozen=True)
 class Change:
     label: str
-    before: str
+    before: str | None  # None: nothing before (created), or not recorded
     after: str
 
 
@@ -75,6 +75,9 @@ class Entry:
     action: str
     changes: list[Change] = field(default_factory=list)
     order: int = 0
+    # The row's first version in the trail is a change: it was written before the audit
+    # trail began, and its values before this change were not kept.
+    first_known: bool = False
 
 
 def _user_name(user) -> str:
@@ -188,7 +191,7 @@ def patient_history(patient: Patient) -> list[Entry]:
                 changes = []
             elif before is None:
                 changes = [
-                    Change(label, "—", shown) for label, shown in values.values() if shown != "—"
+                    Change(label, None, shown) for label, shown in values.values() if shown != "—"
                 ]
             else:
                 changes = [
@@ -207,6 +210,7 @@ def patient_history(patient: Patient) -> list[Entry]:
                     action=ACTIONS[row.history_type],
                     changes=changes,
                     order=row.history_id,
+                    first_known=row.history_type == "~" and before is None,
                 )
             )
     entries.sort(key=lambda entry: (entry.when, entry.order), reverse=True)

@@ -94,3 +94,18 @@ def test_the_history_is_read_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(25):
         response = client.get(history_url(patient))
     assert len(response.context["entries"]) > 10 * plans
+
+
+def test_a_change_to_a_row_older_than_the_trail_says_its_earlier_values_were_not_kept(
+    client, clinician, patient
+):
+    patient.trail.all().delete()  # as a row written before the audit trail began
+    patient.phone = "+33 7 00 00 00 00"
+    patient.save()
+    client.force_login(clinician.user)
+
+    page = client.get(history_url(patient)).content.decode()
+
+    assert "the values before it were not recorded" in page
+    assert "Phone: +33 7 00 00 00 00" in page
+    assert "→ +33 7 00 00 00 00" not in page
