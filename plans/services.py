@@ -325,6 +325,7 @@ def session_mark_done(
 
     The session's live appointment becomes the done one; a session held without one (a
     visit recorded afterwards) gets a done appointment with the plan's clinician.
+    `by`, when given, must be a clinician (`ONLY_CLINICIANS_RECORD`): the record names them.
     """
     recorder = None
     if by is not None:
