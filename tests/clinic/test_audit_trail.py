@@ -264,3 +264,13 @@ def test_the_clinics_settings_are_audited_but_not_their_cache_tokens(clinic_admi
     settings.save()
     assert versions(settings)[-1].buffer_minutes == 5
     assert not hasattr(versions(settings)[-1], "calendar_token")
+
+
+def test_reception_reads_no_part_of_the_trail(receptionist, clinician, clinic_admin):
+    def trail_permissions(user):
+        return {perm for perm in user.get_all_permissions() if ".view_historical" in perm}
+
+    assert trail_permissions(receptionist) == set()
+    assert "patients.view_historicalscreening" in trail_permissions(clinician.user)
+    assert "plans.view_historicalappointment" in trail_permissions(clinician.user)
+    assert "clinic.view_historicalroom" in trail_permissions(clinic_admin)
