@@ -67,6 +67,7 @@ bench: install-test
 	$(BIN)/python bench/booking.py
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/recall.py
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

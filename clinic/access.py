@@ -38,7 +38,9 @@ def sees_clinical(user) -> bool:
 
 
 def records_treatment(user) -> bool:
-    return user.has_perm(RECORD_TREATMENT)
+    """Whether to offer "record as done": only a clinician records a treatment (the record
+    names them), so an admin holding the permission is not offered it."""
+    return may_sign(user, RECORD_TREATMENT)
 
 
 def patient_for(user, pk: int, permission: str = VIEW_PATIENT) -> Patient:

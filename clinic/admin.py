@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin import widgets
+from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.models import (
     Clinician,
@@ -21,8 +23,25 @@ admin.site.site_title = "Clinic administration"
 admin.site.index_title = "Protocols, resources and records"
 
 
+class LinkFieldsMixin:
+    """Edits many-to-many fields whose links have a model of their own (to PROTECT what
+    they name) with the two-box selector, as plain ones are: Django's admin leaves such
+    fields out of its forms, for links that would need more than their two ends."""
+
+    link_fields: tuple[str, ...] = ()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name not in self.link_fields:
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        kwargs.setdefault("widget", widgets.FilteredSelectMultiple(db_field.verbose_name, False))
+        queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+        return db_field.formfield(**kwargs)
+
+
 @admin.register(ClinicSettings)
-class ClinicSettingsAdmin(admin.ModelAdmin):
+class ClinicSettingsAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "time_zone",
@@ -39,14 +58,14 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(admin.ModelAdmin):
+class OpeningHoursAdmin(SimpleHistoryAdmin):
     list_display = ["weekday", "opens", "closes"]
     list_filter = ["weekday"]
     search_fields = ["weekday"]
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(SimpleHistoryAdmin):
     list_display = ["name", "first_day", "last_day"]
     list_filter = ["first_day"]
     search_fields = ["name"]
@@ -54,13 +73,13 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(admin.ModelAdmin):
+class EquipmentAdmin(SimpleHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(Method)
-class MethodAdmin(admin.ModelAdmin):
+class MethodAdmin(SimpleHistoryAdmin):
     list_display = ["name", "needle_free"]
     list_filter = ["needle_free", "required_equipment"]
     search_fields = ["name", "description"]
@@ -68,7 +87,7 @@ class MethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(SimpleHistoryAdmin):
     list_display = ["name", "is_active"]
     list_filter = ["is_active", "equipment"]
     search_fields = ["name"]
@@ -86,7 +105,7 @@ class TimeOffInline(admin.TabularInline):
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(admin.ModelAdmin):
+class ClinicianAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "specialty", "is_active"]
     list_filter = ["is_active", "methods"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "specialty"]
@@ -97,7 +116,7 @@ class ClinicianAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(SimpleHistoryAdmin):
     list_display = ["clinician", "weekday", "starts", "ends"]
     list_filter = ["weekday", "clinician"]
     search_fields = ["clinician__user__last_name"]
@@ -105,7 +124,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(SimpleHistoryAdmin):
     list_display = ["clinician", "starts_at", "ends_at", "reason"]
     list_filter = ["clinician"]
     search_fields = ["clinician__user__last_name", "reason"]
@@ -114,13 +133,13 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(TreatmentArea)
-class TreatmentAreaAdmin(admin.ModelAdmin):
+class TreatmentAreaAdmin(SimpleHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(admin.ModelAdmin):
+class ContraindicationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code"]
     list_filter = ["methods"]
     search_fields = ["name", "guidance"]
@@ -133,7 +152,7 @@ class ProductBatchInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = ["name", "category", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "composition"]
@@ -142,7 +161,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductBatch)
-class ProductBatchAdmin(admin.ModelAdmin):
+class ProductBatchAdmin(SimpleHistoryAdmin):
     list_display = ["product", "lot_number", "expiry_date", "received_on"]
     list_filter = ["product__category", "expiry_date"]
     search_fields = ["lot_number", "product__name"]

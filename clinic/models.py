@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.rows import by_pk
 
 
@@ -92,6 +92,8 @@ class ClinicSettings(models.Model):
     # before booking (screenings, plans, contraindications): see plans.safety.
     safety_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
+    trail = audit.trail(excluded_fields=["calendar_token", "safety_token"])
+
     class Meta:
         verbose_name = "clinic settings"
         verbose_name_plural = "clinic settings"
@@ -168,6 +170,8 @@ class OpeningHours(models.Model):
     opens = models.TimeField()
     closes = models.TimeField()
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["weekday", "opens"]
         verbose_name_plural = "opening hours"
@@ -191,6 +195,8 @@ class Closure(models.Model):
     first_day = models.DateField()
     last_day = models.DateField()
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["first_day"]
         constraints = [
@@ -212,6 +218,8 @@ class Equipment(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "equipment"
@@ -230,6 +238,8 @@ class Method(models.Model):
     )
     needle_free = models.BooleanField(default=False)
 
+    trail = audit.trail(m2m_fields=["required_equipment"])
+
     class Meta:
         ordering = ["name"]
 
@@ -241,6 +251,8 @@ class Room(models.Model):
     name = models.CharField(max_length=120, unique=True)
     equipment = models.ManyToManyField(Equipment, blank=True)
     is_active = models.BooleanField(default=True)
+
+    trail = audit.trail(m2m_fields=["equipment"])
 
     class Meta:
         ordering = ["name"]
@@ -260,6 +272,8 @@ class Clinician(models.Model):
     methods = models.ManyToManyField(Method, blank=True, related_name="clinicians")
     is_active = models.BooleanField(default=True)
 
+    trail = audit.trail(m2m_fields=["methods"])
+
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
 
@@ -273,6 +287,8 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts = models.TimeField()
     ends = models.TimeField()
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["clinician", "weekday", "starts"]
@@ -300,6 +316,8 @@ class TimeOff(models.Model):
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["starts_at"]
         verbose_name_plural = "time off"
@@ -319,6 +337,8 @@ class TimeOff(models.Model):
 
 class TreatmentArea(models.Model):
     name = models.CharField(max_length=80, unique=True)
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["name"]
@@ -355,6 +375,8 @@ class Contraindication(models.Model):
         related_name="contraindications",
     )
 
+    trail = audit.trail(m2m_fields=["methods"])
+
     class Meta:
         ordering = ["name"]
 
@@ -388,6 +410,8 @@ class Product(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
+    trail = audit.trail(m2m_fields=["contraindications"])
+
     class Meta:
         ordering = ["name"]
 
@@ -407,6 +431,8 @@ class ProductBatch(models.Model):
     received_on = models.DateField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["product", "expiry_date"]

@@ -10,7 +10,8 @@ CLINICIAN = "Clinician"
 RECEPTIONIST = "Receptionist"
 ADMIN = "Admin"
 
-# app label -> codenames; "*" means every permission of the app.
+# app label -> codenames; "*" means every permission of the app (admins: the audit
+# trail's too, `view_historical<model>`).
 ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
     ADMIN: {
         "clinic": "*",
@@ -39,6 +40,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
             "view_screening",
             "add_screening",
             "change_screening",
+            # The audit trail of the medical record (reception has none of it).
+            "view_historicalpatient",
+            "view_historicalscreening",
         },
         "plans": {
             "view_protocol",
@@ -51,6 +55,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
             "change_appointment",
             "record_treatment",
             "override_contraindication",
+            "view_historicalprotocol",
+            "view_historicaltreatmentplan",
+            "view_historicalsession",
+            "view_historicalappointment",
+            "view_historicalproductuse",
         },
     },
     RECEPTIONIST: {

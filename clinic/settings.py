@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "simple_history",
     "clinic",
     "patients",
     "plans",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -225,6 +227,12 @@ STORAGES = {
         )
     },
 }
+
+# The audit trail (django-simple-history): who changed what, kept for good. Reverting a
+# row in admin would bypass the services' checks, and reading a model's history needs
+# the history's own view permission (medical history is for clinicians only).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

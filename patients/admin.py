@@ -1,17 +1,28 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin import LinkFieldsMixin
 from patients.models import Patient, Screening
 
 
-class ScreeningInline(admin.StackedInline):
+class ScreeningInline(LinkFieldsMixin, admin.StackedInline):
+    """A patient's screenings: a correction is a new screening, never an edit."""
+
     model = Screening
     extra = 0
-    filter_horizontal = ["allergic_to"]
+    can_delete = False
+    link_fields = ("allergic_to",)
     autocomplete_fields = ["screened_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "date_of_birth", "sex", "phone", "email", "preferred_language"]
     list_filter = ["sex", "preferred_language"]
     search_fields = ["last_name", "first_name", "phone", "email"]
@@ -20,11 +31,19 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(admin.ModelAdmin):
+class ScreeningAdmin(LinkFieldsMixin, SimpleHistoryAdmin):
+    """Screenings are medical records: added as new versions, never changed or deleted."""
+
     list_display = ["patient", "screened_on", "screened_by", "pregnant", "anticoagulants"]
     list_filter = ["screened_on", "pregnant", "anticoagulants", "pacemaker", "screened_by"]
     search_fields = ["patient__last_name", "patient__first_name"]
     list_select_related = ["patient", "screened_by__user"]
     autocomplete_fields = ["patient", "screened_by"]
-    filter_horizontal = ["allergic_to"]
+    link_fields = ("allergic_to",)
     date_hierarchy = "screened_on"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

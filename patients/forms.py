@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.db.models import Q
+from django.forms.models import model_to_dict
 
 from clinic.models import Product
 from patients.models import Patient, Screening
@@ -125,6 +126,18 @@ class ScreeningForm(forms.ModelForm):
             Fieldset("Medication and preparation", *PREPARATION, css_class="form-section"),
             "clinical_notes",
         )
+
+    @classmethod
+    def answers_of(cls, screening: Screening | None) -> dict:
+        """The initial answers of a new version of `screening` (none without one)."""
+        if screening is None:
+            return {}
+        return {
+            **model_to_dict(screening, fields=[*CONTRAINDICATIONS, *PREPARATION]),
+            "other_allergies": screening.other_allergies,
+            "clinical_notes": screening.clinical_notes,
+            "allergic_to": [product.pk for product in screening.allergic_to.all()],
+        }
 
     def findings(self) -> dict:
         """The cleaned fields the service takes as `**findings`."""

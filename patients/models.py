@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.models import Clinician, Contraindication, Product
 
 BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
@@ -54,6 +54,8 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["last_name", "first_name", "date_of_birth"]
         indexes = [
@@ -78,6 +80,27 @@ class Patient(models.Model):
             raise ValidationError({"date_of_birth": BIRTH_IN_FUTURE})
 
 
+class ScreeningAllergy(models.Model):
+    """A product a screening records the patient as allergic to.
+
+    The product cannot be deleted while a screening names it (PROTECT), so deleting a
+    product never silently drops a patient's allergy. The table is the one Django made
+    for the many-to-many field before it had this model.
+    """
+
+    screening = models.ForeignKey("patients.Screening", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "patients_screening_allergic_to"
+        unique_together = [("screening", "product")]
+        verbose_name = "allergy"
+        verbose_name_plural = "allergies"
+
+    def __str__(self):
+        return f"Allergy to {self.product} in the {self.screening}"
+
+
 class Screening(models.Model):
     """What the clinician found before treating: contraindications and medication.
 
@@ -99,7 +122,11 @@ class Screening(models.Model):
     metal_implants = models.BooleanField(default=False)
     pacemaker = models.BooleanField(default=False)
     allergic_to = models.ManyToManyField(
-        Product, blank=True, related_name="allergic_screenings", verbose_name="allergic to"
+        Product,
+        through=ScreeningAllergy,
+        blank=True,
+        related_name="allergic_screenings",
+        verbose_name="allergic to",
     )
     other_allergies = models.TextField(blank=True)
 
@@ -116,14 +143,13 @@ class Screening(models.Model):
     clinical_notes = models.TextField(blank=True)
     recorded_at = models.DateTimeField(default=clock.now, editable=False)
 
+    trail = audit.trail(m2m_fields=["allergic_to"])
+
     class Meta:
+        # Several on one day are versions: the one recorded last counts (a correction).
         ordering = ["patient", "-screened_on", "-id"]
         get_latest_by = ["screened_on", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "screened_on"], name="one_screening_per_patient_per_day"
-            ),
-        ]
+        indexes = [models.Index(fields=["patient", "screened_on"])]
 
     def __str__(self):
         return f"Screening of {self.patient} on {self.screened_on:%d %b %Y}"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("patients/new/", views.patient_new, name="patient_new"),
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:pk>/history/", views.patient_history, name="patient_history"),
     path("patients/<int:pk>/screening/", views.screening_detail, name="screening_detail"),
     path("patients/<int:pk>/screening/new/", views.screening_new, name="screening_new"),
 ]

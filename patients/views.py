@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from clinic import access
 from clinic.forms import add_service_errors
-from patients import services
+from patients import history, services
 from patients.forms import PatientForm, PatientSearchForm, ScreeningForm
 from patients.models import Screening
 from plans import safety, selectors
@@ -79,6 +79,22 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The History tab: every change to the patient's record, by whom (clinicians only)."""
+    patient = access.patient_for(request.user, pk, access.VIEW_CLINICAL)
+    return render(
+        request,
+        "patients/patient_history.html",
+        {
+            "patient": patient,
+            "entries": history.patient_history(patient),
+            "sees_clinical": True,
+            "nav": "patients",
+        },
+    )
+
+
+@require_GET
 def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(request.user, pk, access.VIEW_CLINICAL)
     screening = safety.latest_screening(patient.pk)
@@ -98,13 +114,17 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """A clinician screens the patient; the newest screening is what booking relies on."""
+    """A clinician screens the patient; the newest screening is what booking relies on.
+
+    A screening is never edited: a correction (the same day or later) is a new screening,
+    which starts from the latest one's answers; the earlier ones stay as they were."""
     patient = access.patient_for(request.user, pk, access.ADD_SCREENING)
     clinician = access.clinician_required(request.user)
+    latest = safety.latest_screening(patient.pk)
     form = ScreeningForm(
         request.POST or None,
         instance=Screening(patient=patient, screened_by=clinician),
-        initial={"screened_on": request.clinic.today()},
+        initial={**ScreeningForm.answers_of(latest), "screened_on": request.clinic.today()},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,5 +143,5 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "patients/screening_form.html",
-        {"patient": patient, "form": form, "nav": "patients"},
+        {"patient": patient, "form": form, "latest": latest, "nav": "patients"},
     )

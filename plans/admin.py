@@ -3,8 +3,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
+from simple_history.admin import SimpleHistoryAdmin
 
 from clinic import access
+from clinic.admin import LinkFieldsMixin
 from clinic.models import ClinicSettings
 from plans import engine, services
 from plans.models import (
@@ -84,7 +86,7 @@ class ProtocolAdminForm(forms.ModelForm):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(admin.ModelAdmin):
+class ProtocolAdmin(SimpleHistoryAdmin):
     form = ProtocolAdminForm
     list_display = ["name", "indication", "method", "canonical_text", "version", "is_active"]
     list_filter = ["indication", "method", "is_active"]
@@ -207,7 +209,7 @@ class TreatmentPlanAdminForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(access.HidesClinicalFields, admin.ModelAdmin):
+class TreatmentPlanAdmin(access.HidesClinicalFields, LinkFieldsMixin, SimpleHistoryAdmin):
     form = TreatmentPlanAdminForm
     clinical_fields = ("products", "notes")
     list_display = ["patient", "protocol", "protocol_version", "start_date", "clinician", "status"]
@@ -215,7 +217,7 @@ class TreatmentPlanAdmin(access.HidesClinicalFields, admin.ModelAdmin):
     search_fields = ["patient__last_name", "patient__first_name", "protocol__name"]
     list_select_related = ["patient", "protocol", "clinician__user"]
     autocomplete_fields = ["patient"]
-    filter_horizontal = ["areas", "products"]
+    link_fields = ("areas", "products")
     date_hierarchy = "start_date"
     readonly_fields = ["protocol_version", "followed_phases"]
     inlines = [SessionInline]
@@ -238,7 +240,7 @@ class TreatmentPlanAdmin(access.HidesClinicalFields, admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SimpleHistoryAdmin):
     """Sessions and appointments change only through the services, which check hours,
     closures, clashes, spacing, safety and the order of a course: the schedule and the
     plan pages do that. Admin shows them, with their history, and changes nothing."""

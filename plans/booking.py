@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.models import Clinician, ClinicSettings, Closure, Room, TimeOff
 from plans import availability, safety, slots, sql
 from plans.availability import Neighbour, PlanCalendar
@@ -380,9 +380,11 @@ def plan_book(
     _check_no_overlap(appointments)
 
     def write():
-        Appointment.objects.bulk_create(appointments)
-        Session.objects.filter(pk__in=[a.session_id for a in appointments]).update(
-            status=Session.Status.BOOKED, updated_at=clock.now()
+        audit.bulk_create(Appointment, appointments)
+        audit.update(
+            Session.objects.filter(pk__in=[a.session_id for a in appointments]),
+            status=Session.Status.BOOKED,
+            updated_at=clock.now(),
         )
 
     _write(write)
@@ -490,7 +492,7 @@ def flag_bookings_between(
         live = live.filter(clinician=clinician)
     with transaction.atomic():
         lock_bookings()
-        return live.update(needs_rebooking=True)
+        return audit.update(live, needs_rebooking=True)
 
 
 def flag_bookings_in_closure(closure: Closure) -> int:

@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from clinic import audit
 from clinic.models import Clinician, Method, Product, ProductBatch, Room, TreatmentArea
 from patients.models import Patient
 from plans import engine
@@ -173,6 +174,8 @@ class Protocol(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    trail = audit.trail()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -198,6 +201,8 @@ class Protocol(models.Model):
 class ProtocolPhase(PhaseFields):
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="phases")
 
+    trail = audit.trail()
+
     class Meta(PhaseFields.Meta):
         constraints = [
             *PhaseFields.Meta.constraints,
@@ -205,6 +210,38 @@ class ProtocolPhase(PhaseFields):
                 fields=["protocol", "position"], name="protocol_phase_position_unique"
             ),
         ]
+
+
+# The links from plans and treatment records to the clinic's areas and products. Each
+# PROTECTs its area or product: deleting one that a record uses is refused instead of
+# silently taking it off the record. The tables are the ones Django made for the
+# many-to-many fields before these models existed.
+
+
+class PlanArea(models.Model):
+    treatmentplan = models.ForeignKey("plans.TreatmentPlan", on_delete=models.CASCADE)
+    treatmentarea = models.ForeignKey(TreatmentArea, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "plans_treatmentplan_areas"
+        unique_together = [("treatmentplan", "treatmentarea")]
+        verbose_name = "area of a plan"
+
+    def __str__(self):
+        return f"{self.treatmentarea} in the plan {self.treatmentplan}"
+
+
+class PlanProduct(models.Model):
+    treatmentplan = models.ForeignKey("plans.TreatmentPlan", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "plans_treatmentplan_products"
+        unique_together = [("treatmentplan", "product")]
+        verbose_name = "product of a plan"
+
+    def __str__(self):
+        return f"{self.product} in the plan {self.treatmentplan}"
 
 
 class TreatmentPlan(models.Model):
@@ -221,8 +258,10 @@ class TreatmentPlan(models.Model):
         default=engine.DEFAULT_HORIZON_MONTHS,
         help_text="How far ahead an open-ended maintenance phase is planned.",
     )
-    areas = models.ManyToManyField(TreatmentArea, related_name="plans")
-    products = models.ManyToManyField(Product, blank=True, related_name="plans")
+    areas = models.ManyToManyField(TreatmentArea, through=PlanArea, related_name="plans")
+    products = models.ManyToManyField(
+        Product, through=PlanProduct, blank=True, related_name="plans"
+    )
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="plans")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     preferred_weekdays = models.CharField(
@@ -255,6 +294,9 @@ class TreatmentPlan(models.Model):
         blank=True,
         related_name="+",
     )
+
+    # Each override stays in the plan's history with its author, time and reason.
+    trail = audit.trail(m2m_fields=["areas", "products"])
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -297,6 +339,8 @@ class PlanPhase(PhaseFields):
     """A phase as it was when the plan was made: the plan's own copy of its protocol."""
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="phases")
+
+    trail = audit.trail()
 
     class Meta(PhaseFields.Meta):
         constraints = [
@@ -352,6 +396,7 @@ class Session(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
+    trail = audit.trail()
 
     class Meta:
         ordering = ["plan", "number"]
@@ -410,6 +455,19 @@ class Session(models.Model):
         return 0
 
 
+class AppointmentArea(models.Model):
+    appointment = models.ForeignKey("plans.Appointment", on_delete=models.CASCADE)
+    treatmentarea = models.ForeignKey(TreatmentArea, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "plans_appointment_areas_treated"
+        unique_together = [("appointment", "treatmentarea")]
+        verbose_name = "area treated"
+
+    def __str__(self):
+        return f"{self.treatmentarea} treated in {self.appointment}"
+
+
 class Appointment(models.Model):
     """A time a session was booked for: who, where, and what became of it.
 
@@ -461,7 +519,9 @@ class Appointment(models.Model):
         "reception's rebooking worklist until moved.",
     )
     arrived_at = models.DateTimeField(null=True, blank=True)
-    areas_treated = models.ManyToManyField(TreatmentArea, blank=True, related_name="+")
+    areas_treated = models.ManyToManyField(
+        TreatmentArea, through=AppointmentArea, blank=True, related_name="+"
+    )
     notes = models.TextField(blank=True, help_text="Clinical notes of the session.")
     complications = models.TextField(
         blank=True, help_text="Anything beyond the expected redness, swelling or small bruises."
@@ -482,6 +542,16 @@ class Appointment(models.Model):
         blank=True,
         related_name="+",
     )
+    recorded_by = models.ForeignKey(
+        Clinician,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The clinician who recorded the treatment as done.",
+    )
+
+    trail = audit.trail(m2m_fields=["areas_treated"])
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -509,6 +579,10 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=["cancelled_patient", "cancelled_clinic"]) | ~Q(reason=""),
                 name="appointment_cancel_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(recorded_by__isnull=False),
+                name="appointment_done_names_its_author",
             ),
         ]
 
@@ -549,6 +623,8 @@ class ProductUse(models.Model):
     quantity_ml = models.DecimalField(
         "quantity (ml)", max_digits=5, decimal_places=2, null=True, blank=True
     )
+
+    trail = audit.trail()
 
     class Meta:
         ordering = ["appointment", "id"]

@@ -588,3 +588,20 @@ def screening_warnings(screening: Screening) -> list[Warning]:
     if screening.wants_anaesthetic_cream:
         warnings.append(Warning("info", "Wants anaesthetic cream: arrives earlier."))
     return warnings
+
+
+def past_overrides(plan: TreatmentPlan) -> list:
+    """The overrides recorded on the plan before its current one, newest first, each with
+    its author, time and reason, from the plan's audit trail (one query)."""
+    rows = (
+        TreatmentPlan.trail.model.objects.filter(id=plan.pk, override_at__isnull=False)
+        .exclude(override_at=plan.override_at)
+        .select_related("override_by__user")
+        .order_by("-override_at", "-history_id")
+    )
+    seen, overrides = set(), []
+    for row in rows:
+        if row.override_at not in seen:
+            seen.add(row.override_at)
+            overrides.append(row)
+    return overrides

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.models import Clinician, ClinicSettings, Product, ProductBatch, TreatmentArea
 from patients.models import Patient
 from plans import engine
@@ -44,6 +44,7 @@ APPOINTMENT_ENDED = (
 )
 PLAN_ENDS_BEFORE = "The course, re-planned, ends before this session."
 HELD_OUT_OF_ORDER = "A session cannot be recorded as held before the session that came before it."
+ONLY_CLINICIANS_RECORD = "Only a clinician can record a treatment as done."
 
 
 def _protocol_error(error: engine.ProtocolError, field: str) -> ValidationError:
@@ -61,9 +62,12 @@ def protocol_set_phases(*, protocol: Protocol, phases: Sequence[engine.Phase]) -
     if tuple(phases) == before:
         return protocol
     protocol.phases.all().delete()
-    ProtocolPhase.objects.bulk_create(
-        ProtocolPhase(protocol=protocol, position=position, **PlanPhase.fields_of(phase))
-        for position, phase in enumerate(phases, start=1)
+    audit.bulk_create(
+        ProtocolPhase,
+        (
+            ProtocolPhase(protocol=protocol, position=position, **PlanPhase.fields_of(phase))
+            for position, phase in enumerate(phases, start=1)
+        ),
     )
     if before:
         protocol.version += 1
@@ -103,9 +107,12 @@ def _copy_protocol(plan: TreatmentPlan) -> tuple[engine.Phase, ...]:
     percent = ClinicSettings.load().default_tolerance_percent
     phases = engine.with_default_tolerance(phases, percent)
     plan.phases.all().delete()
-    PlanPhase.objects.bulk_create(
-        PlanPhase(plan=plan, position=position, **PlanPhase.fields_of(phase))
-        for position, phase in enumerate(phases, start=1)
+    audit.bulk_create(
+        PlanPhase,
+        (
+            PlanPhase(plan=plan, position=position, **PlanPhase.fields_of(phase))
+            for position, phase in enumerate(phases, start=1)
+        ),
     )
     plan.protocol_version = plan.protocol.version
     plan.save(update_fields=["protocol_version"])
@@ -164,7 +171,7 @@ def plan_write_sessions(*, plan: TreatmentPlan, copy_protocol: bool) -> Treatmen
     phases = _copy_protocol(plan) if copy_protocol else plan.phase_values()
     windows = _expand(phases, plan.start_date, plan.horizon_months, "start_date")
     plan.sessions.all().delete()
-    Session.objects.bulk_create(_session_rows(plan, windows))
+    audit.bulk_create(Session, _session_rows(plan, windows))
     return plan
 
 
@@ -253,8 +260,8 @@ def plan_replan(*, plan: TreatmentPlan) -> Replanned:
         ):
             appointment.session = session
             outside.append(appointment)
-    Session.objects.bulk_update(changed, ["phase", "optional", "due", "earliest", "latest"])
-    Session.objects.bulk_create(created)
+    audit.bulk_update(Session, changed, ["phase", "optional", "due", "earliest", "latest"])
+    audit.bulk_create(Session, created)
     ended = [s.pk for s in upcoming.values() if s.status not in Session.CLOSED]
     # A step past the new end that was ever booked stays on the record, no longer needed;
     # the others go.
@@ -262,12 +269,16 @@ def plan_replan(*, plan: TreatmentPlan) -> Replanned:
         Appointment.objects.filter(session_id__in=ended).values_list("session_id", flat=True)
     )
     Session.objects.filter(pk__in=[pk for pk in ended if pk not in booked]).delete()
-    Session.objects.filter(pk__in=booked).update(
-        status=Session.Status.NOT_NEEDED, closed_reason=PLAN_ENDS_BEFORE, updated_at=clock.now()
+    audit.update(
+        Session.objects.filter(pk__in=booked),
+        status=Session.Status.NOT_NEEDED,
+        closed_reason=PLAN_ENDS_BEFORE,
+        updated_at=clock.now(),
     )
     # The plan now ends before these live appointments: reception calls and cancels them.
-    Appointment.objects.filter(pk__in=[live[pk].pk for pk in ended if pk in live]).update(
-        needs_rebooking=True
+    audit.update(
+        Appointment.objects.filter(pk__in=[live[pk].pk for pk in ended if pk in live]),
+        needs_rebooking=True,
     )
     return Replanned(outside)
 
@@ -314,7 +325,13 @@ def session_mark_done(
 
     The session's live appointment becomes the done one; a session held without one (a
     visit recorded afterwards) gets a done appointment with the plan's clinician.
+    `by`, when given, must be a clinician (`ONLY_CLINICIANS_RECORD`): the record names them.
     """
+    recorder = None
+    if by is not None:
+        recorder = Clinician.objects.filter(user=by).first()
+        if recorder is None:
+            raise PermissionDenied(ONLY_CLINICIANS_RECORD)
     # The appointment first, then its session: the order a cancel or no-show locks them
     # in, so two people acting on one appointment at once wait for each other instead of
     # deadlocking.
@@ -346,7 +363,12 @@ def session_mark_done(
             {"batches": BATCH_EXPIRED.format(batches=", ".join(str(b) for b in expired))}
         )
     # Optional sessions left behind were not needed.
-    earlier.update(status=Session.Status.SKIPPED, closed_reason=OPTIONAL_NOT_NEEDED)
+    audit.update(
+        earlier,
+        status=Session.Status.SKIPPED,
+        closed_reason=OPTIONAL_NOT_NEEDED,
+        updated_at=clock.now(),
+    )
     appointment = live or Appointment(
         session=session,
         patient_id=session.patient_id,
@@ -360,13 +382,24 @@ def session_mark_done(
     appointment.needs_rebooking = False
     appointment.notes, appointment.complications = notes.strip(), complications.strip()
     appointment.changed_by = by
+    # The record names its author: the clinician recording it, or, written by the system
+    # (a visit imported, the demo clinic), the clinician who held the appointment.
+    appointment.recorded_by_id = recorder.pk if recorder else appointment.clinician_id
     appointment.full_clean(
-        exclude=["session", "patient", "clinician", "room", "created_by", "changed_by"]
+        exclude=[
+            "session",
+            "patient",
+            "clinician",
+            "room",
+            "created_by",
+            "changed_by",
+            "recorded_by",
+        ]
     )
     appointment.save()
     appointment.areas_treated.set(areas)
-    ProductUse.objects.bulk_create(
-        ProductUse(appointment=appointment, batch=batch) for batch in batches
+    audit.bulk_create(
+        ProductUse, (ProductUse(appointment=appointment, batch=batch) for batch in batches)
     )
     session.status = Session.Status.DONE
     session.save(update_fields=["status", "updated_at"])
@@ -411,8 +444,10 @@ def _end_appointment(appointment: Appointment, status: str, reason: str, by) -> 
     appointment.save(
         update_fields=["status", "reason", "needs_rebooking", "changed_by", "changed_at"]
     )
-    Session.objects.filter(pk=appointment.session_id).update(
-        status=Session.Status.TO_BOOK, updated_at=clock.now()
+    audit.update(
+        Session.objects.filter(pk=appointment.session_id),
+        status=Session.Status.TO_BOOK,
+        updated_at=clock.now(),
     )
     return appointment
 

@@ -301,6 +301,7 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def session_done(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.session_for(request.user, pk, access.RECORD_TREATMENT)
+    access.clinician_required(request.user)  # the record names its author
     live = session.appointments.filter(status__in=Appointment.LIVE).first()
     held_at = timezone.localtime(live.starts_at if live else clock.now())
     form = DoneForm(
@@ -556,6 +557,7 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
         if session.current is not None:
             session.outside = availability.window_label(session, session.current.starts_at, tz)
     safety_now = _safety(plan)
+    roles = _roles(request)
     return render(
         request,
         "plans/plan_detail.html",
@@ -578,7 +580,8 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
             "override_form": override_form or OverrideForm(),
             "can_override": safety_now.blocked and access.may_sign(request.user, access.OVERRIDE),
             "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
-            **_roles(request),
+            "past_overrides": selectors.past_overrides(plan) if roles["sees_clinical"] else (),
+            **roles,
         },
     )
 

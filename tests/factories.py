@@ -135,6 +135,8 @@ def book(session: Session, starts_at: datetime, clinician, room, **fields) -> Ap
     """Put a session straight on the calendar (the booking service has its own tests)."""
     buffer = timedelta(minutes=ClinicSettings.load().buffer_minutes)
     ends_at = starts_at + timedelta(minutes=session.plan.protocol.session_minutes)
+    if fields.get("status") == Appointment.Status.DONE:
+        fields.setdefault("recorded_by", clinician)  # a treatment record names its author
     appointment = Appointment.objects.create(
         session=session,
         patient_id=session.patient_id,

@@ -55,7 +55,7 @@ def pages(d):
         (reverse("schedule_week", args=[d["clinician"].pk, day]), OK, OK, OK),
         (reverse("session_detail", args=[d["session"].pk]), OK, OK, OK),
         (reverse("session_detail", args=[d["planned"].pk]), OK, OK, OK),
-        (reverse("session_done", args=[d["session"].pk]), FORBIDDEN, OK, OK),
+        (reverse("session_done", args=[d["session"].pk]), FORBIDDEN, OK, FORBIDDEN),
         (reverse("session_book", args=[d["planned"].pk]), OK, OK, OK),
         (reverse("appointment_cancel", args=[booked]), OK, OK, OK),
         (reverse("appointment_move", args=[booked]), OK, OK, OK),

@@ -104,3 +104,34 @@ def test_a_screening_without_findings_shows_no_alert(client, clinician, receptio
         assert 'role="alert"' not in page
         # Nothing blocks booking: each session to book links to its booking page.
         assert reverse("session_book", args=[plan.sessions.get(number=1).pk]) in page
+
+
+def test_a_new_override_keeps_the_earlier_one_with_its_author(
+    client, clock, clinician, receptionist, patient, plan_on_warfarin
+):
+    colleague = factories.make_clinician(
+        user=factories.make_user("Clinician", first_name="Linh", last_name="Nguyen")
+    )
+    services.plan_record_override(
+        plan=plan_on_warfarin, clinician=clinician, reason="INR stable in March."
+    )
+    # A later screening finds the same: the first override no longer covers it.
+    clock.set(clock.now + timedelta(hours=1))
+    factories.make_screening(
+        patient, clinician, screened_on=ClinicSettings.load().today(), anticoagulants=True
+    )
+    clock.set(clock.now + timedelta(hours=1))
+    services.plan_record_override(
+        plan=plan_on_warfarin, clinician=colleague, reason="INR stable again."
+    )
+
+    client.force_login(clinician.user)
+    page = plan_page(client, plan_on_warfarin)
+    assert f"Override recorded by {colleague}" in page
+    assert "Earlier overrides (1)" in page
+    assert f"{clinician}, " in page
+    assert "INR stable in March." in page
+    client.force_login(receptionist)
+    page = plan_page(client, plan_on_warfarin)
+    assert "INR stable in March." not in page
+    assert "INR stable again." not in page

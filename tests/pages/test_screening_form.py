@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from clinic.models import ClinicSettings
 from patients.models import PREGNANT_MALE, SCREENED_IN_FUTURE, Patient
+from plans import safety
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,14 +76,28 @@ def test_errors_are_shown_next_to_their_field(client, clinician):
     assert not patient.screenings.exists()
 
 
-def test_a_second_screening_on_the_same_day_is_refused(client, clinician, patient):
+def test_a_correction_the_same_day_is_a_new_version_that_counts(client, clinician, patient):
+    product = factories.make_product("Vitamin cocktail")
     today = ClinicSettings.load().today()
-    factories.make_screening(patient, clinician, screened_on=today)
+    first = factories.make_screening(patient, clinician, screened_on=today, anticoagulants=True)
+    first.allergic_to.set([product])
     client.force_login(clinician.user)
+
+    form = client.get(form_url(patient)).context["form"]
+    # the correction starts from the latest screening's answers
+    assert form.initial["anticoagulants"] is True
+    assert form.initial["allergic_to"] == [product.pk]
     response = client.post(form_url(patient), {"screened_on": today.isoformat()})
-    assert response.status_code == HTTPStatus.OK
-    assert response.context["form"].errors
-    assert patient.screenings.count() == 1
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert patient.screenings.count() == 2
+    first.refresh_from_db()
+    assert first.anticoagulants and list(first.allergic_to.all()) == [product]  # kept as it was
+    latest = safety.latest_screening(patient.pk)
+    assert latest != first
+    assert latest.findings() == set()
+    page = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    assert "anticoagulant therapy" not in page
 
 
 def test_receptionist_is_refused_the_form(client, receptionist, patient):

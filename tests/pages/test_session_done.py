@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from clinic.models import ClinicSettings
@@ -144,3 +145,24 @@ def test_the_session_page_shows_the_record_to_clinicians_only(
     assert "Face" in page
     for medical in ("lot A100", "Good tolerance.", "Bruise under the eye.", "Complications"):
         assert medical not in page
+
+
+def test_only_a_clinician_records_a_treatment_and_the_record_names_them(
+    client, clinician, clinic_admin, held_last_week, today
+):
+    held_at = held_last_week.starts_at.astimezone(ClinicSettings.load().tz)
+    data = {"held_at": held_at.strftime("%Y-%m-%dT%H:%M")}
+    client.force_login(clinic_admin)  # holds every permission, treats no one
+    assert client.get(form_url(held_last_week)).status_code == HTTPStatus.FORBIDDEN
+    assert client.post(form_url(held_last_week), data).status_code == HTTPStatus.FORBIDDEN
+    with pytest.raises(PermissionDenied):
+        services.session_mark_done(session=held_last_week.session, held_at=held_at, by=clinic_admin)
+    held_last_week.refresh_from_db()
+    assert held_last_week.status == Appointment.Status.BOOKED
+
+    client.force_login(clinician.user)
+    client.post(form_url(held_last_week), data)
+
+    held_last_week.refresh_from_db()
+    assert held_last_week.status == Appointment.Status.DONE
+    assert held_last_week.recorded_by == clinician

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic import clock
@@ -16,6 +15,7 @@ from patients.models import (
     Patient,
     Screening,
 )
+from plans import safety
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -87,10 +87,16 @@ def test_screening_findings_name_the_contraindications(patient, clinician):
     assert screening.findings() == {"anticoagulants", "pacemaker"}
 
 
-def test_one_screening_per_patient_per_day(patient, clinician):
-    factories.make_screening(patient, clinician, screened_on=date(2026, 1, 2))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        factories.make_screening(patient, clinician, screened_on=date(2026, 1, 2))
+def test_a_second_screening_the_same_day_is_a_later_version_that_counts(patient, clinician):
+    first = factories.make_screening(patient, clinician, screened_on=date(2026, 1, 2))
+    correction = factories.make_screening(
+        patient, clinician, screened_on=date(2026, 1, 2), pregnant=True
+    )
+    assert patient.screenings.latest() == correction
+    assert safety.latest_screening(patient.pk) == correction
+    assert patient.screenings.count() == 2 and first.pk in patient.screenings.values_list(
+        "pk", flat=True
+    )
 
 
 def test_latest_screening_is_the_newest(patient, clinician):
@@ -113,7 +119,3 @@ def test_screening_service_records_findings_and_allergies(patient, clinician):
     )
     assert screening.findings() == {"anticoagulants"}
     assert list(screening.allergic_to.all()) == [product]
-    with pytest.raises(ValidationError):
-        services.screening_create(
-            patient=patient, clinician=clinician, screened_on=date(2026, 1, 2)
-        )

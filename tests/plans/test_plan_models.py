@@ -96,6 +96,12 @@ def _appointment(session, **fields):
     return Appointment(**values)
 
 
+def test_a_treatment_record_names_its_author():
+    session = factories.make_plan().sessions.get(number=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _appointment(session, status=Appointment.Status.DONE).save()
+
+
 def test_cancelled_appointment_and_its_session_are_kept():
     plan = factories.make_plan()
     session = plan.sessions.get(number=1)
@@ -152,7 +158,9 @@ def test_a_session_has_at_most_one_live_appointment():
     session = factories.make_plan().sessions.get(number=1)
     _appointment(session).save()
     with pytest.raises(IntegrityError), transaction.atomic():
-        _appointment(session, status=Appointment.Status.DONE).save()
+        _appointment(
+            session, status=Appointment.Status.DONE, recorded_by=session.plan.clinician
+        ).save()
     # A cancelled one next to it is fine: it is kept on the record.
     _appointment(session, status=Appointment.Status.NO_SHOW).save()
     assert session.appointments.count() == 2

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clinic import roles
+from clinic import audit, roles
 from clinic.models import (
     Clinician,
     ClinicSettings,
@@ -378,10 +378,13 @@ class Command(BaseCommand):
             )
             if created:
                 clinician.methods.set(methods[name] for name in method_names)
-                WorkingHours.objects.bulk_create(
-                    WorkingHours(clinician=clinician, weekday=day, starts=time(a), ends=time(b))
-                    for day, spans in hours.items()
-                    for a, b in spans
+                audit.bulk_create(
+                    WorkingHours,
+                    (
+                        WorkingHours(clinician=clinician, weekday=day, starts=time(a), ends=time(b))
+                        for day, spans in hours.items()
+                        for a, b in spans
+                    ),
                 )
             clinicians.append(clinician)
         calendar_changed()  # bulk_create sends no signal
