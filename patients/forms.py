@@ -8,6 +8,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.db.models import Q
 
+from clinic import inputs
 from clinic.models import Product
 from patients.models import Patient, Screening
 
@@ -108,6 +109,7 @@ class ScreeningForm(forms.ModelForm):
             "other_medication": forms.Textarea(attrs={"rows": 2}),
             "clinical_notes": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"allergic_to": inputs.IdMultipleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
