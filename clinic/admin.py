@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from clinic.admin_inputs import BoundedInputsAdmin
 from clinic.models import (
     Clinician,
     ClinicSettings,
@@ -22,7 +23,7 @@ admin.site.index_title = "Protocols, resources and records"
 
 
 @admin.register(ClinicSettings)
-class ClinicSettingsAdmin(admin.ModelAdmin):
+class ClinicSettingsAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "time_zone",
@@ -39,14 +40,14 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(admin.ModelAdmin):
+class OpeningHoursAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["weekday", "opens", "closes"]
     list_filter = ["weekday"]
     search_fields = ["weekday"]
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name", "first_day", "last_day"]
     list_filter = ["first_day"]
     search_fields = ["name"]
@@ -54,13 +55,13 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(admin.ModelAdmin):
+class EquipmentAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(Method)
-class MethodAdmin(admin.ModelAdmin):
+class MethodAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name", "needle_free"]
     list_filter = ["needle_free", "required_equipment"]
     search_fields = ["name", "description"]
@@ -68,25 +69,25 @@ class MethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name", "is_active"]
     list_filter = ["is_active", "equipment"]
     search_fields = ["name"]
     filter_horizontal = ["equipment"]
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(BoundedInputsAdmin, admin.TabularInline):
     model = WorkingHours
     extra = 0
 
 
-class TimeOffInline(admin.TabularInline):
+class TimeOffInline(BoundedInputsAdmin, admin.TabularInline):
     model = TimeOff
     extra = 0
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(admin.ModelAdmin):
+class ClinicianAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["__str__", "specialty", "is_active"]
     list_filter = ["is_active", "methods"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "specialty"]
@@ -97,7 +98,7 @@ class ClinicianAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["clinician", "weekday", "starts", "ends"]
     list_filter = ["weekday", "clinician"]
     search_fields = ["clinician__user__last_name"]
@@ -105,7 +106,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["clinician", "starts_at", "ends_at", "reason"]
     list_filter = ["clinician"]
     search_fields = ["clinician__user__last_name", "reason"]
@@ -114,26 +115,26 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(TreatmentArea)
-class TreatmentAreaAdmin(admin.ModelAdmin):
+class TreatmentAreaAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(admin.ModelAdmin):
+class ContraindicationAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name", "code"]
     list_filter = ["methods"]
     search_fields = ["name", "guidance"]
     filter_horizontal = ["methods"]
 
 
-class ProductBatchInline(admin.TabularInline):
+class ProductBatchInline(BoundedInputsAdmin, admin.TabularInline):
     model = ProductBatch
     extra = 0
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["name", "category", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "composition"]
@@ -142,7 +143,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductBatch)
-class ProductBatchAdmin(admin.ModelAdmin):
+class ProductBatchAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["product", "lot_number", "expiry_date", "received_on"]
     list_filter = ["product__category", "expiry_date"]
     search_fields = ["lot_number", "product__name"]

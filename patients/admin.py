@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from clinic.admin_inputs import BoundedInputsAdmin
 from patients.models import Patient, Screening
 
 
-class ScreeningInline(admin.StackedInline):
+class ScreeningInline(BoundedInputsAdmin, admin.StackedInline):
     model = Screening
     extra = 0
     filter_horizontal = ["allergic_to"]
@@ -11,7 +12,7 @@ class ScreeningInline(admin.StackedInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["__str__", "date_of_birth", "sex", "phone", "email", "preferred_language"]
     list_filter = ["sex", "preferred_language"]
     search_fields = ["last_name", "first_name", "phone", "email"]
@@ -20,7 +21,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(admin.ModelAdmin):
+class ScreeningAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     list_display = ["patient", "screened_on", "screened_by", "pregnant", "anticoagulants"]
     list_filter = ["screened_on", "pregnant", "anticoagulants", "pacemaker", "screened_by"]
     search_fields = ["patient__last_name", "patient__first_name"]

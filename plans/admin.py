@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
 
+from clinic.admin_inputs import BoundedInputsAdmin
 from clinic.models import ClinicSettings
 from plans import engine, services
 from plans.models import (
@@ -49,7 +50,7 @@ class PhaseFormSet(BaseInlineFormSet):
                 form.add_error(field, message)
 
 
-class ProtocolPhaseInline(admin.TabularInline):
+class ProtocolPhaseInline(BoundedInputsAdmin, admin.TabularInline):
     model = ProtocolPhase
     formset = PhaseFormSet
     extra = 0
@@ -83,7 +84,7 @@ class ProtocolAdminForm(forms.ModelForm):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(admin.ModelAdmin):
+class ProtocolAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     form = ProtocolAdminForm
     list_display = ["name", "indication", "method", "canonical_text", "version", "is_active"]
     list_filter = ["indication", "method", "is_active"]
@@ -154,7 +155,7 @@ class ProtocolAdmin(admin.ModelAdmin):
             )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(BoundedInputsAdmin, admin.TabularInline):
     """Rows that only the services write (bookings, state changes): shown, never edited."""
 
     extra = 0
@@ -206,7 +207,7 @@ class TreatmentPlanAdminForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     form = TreatmentPlanAdminForm
     list_display = ["patient", "protocol", "protocol_version", "start_date", "clinician", "status"]
     list_filter = ["status", "protocol", "clinician"]
@@ -236,7 +237,7 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BoundedInputsAdmin, admin.ModelAdmin):
     """Sessions and appointments change only through the services, which check hours,
     closures, clashes, spacing, safety and the order of a course: the schedule and the
     plan pages do that. Admin shows them, with their history, and changes nothing."""
