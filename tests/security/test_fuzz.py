@@ -7,13 +7,17 @@ textareas, posted to its action) and every query parameter their links carry or 
 views read (`request.GET`/`request.POST` in the views' source). A new page, form or
 field is fuzzed without touching this file.
 
-Each request runs in a savepoint rolled back afterwards, so every example starts from
-the same clinic and the rows can be compared before and after it: a request answered
-with anything but a redirect (a form error, a 4xx) must leave every table as it was.
+Each request runs in a savepoint rolled back afterwards, so every example meets the same
+clinic and the rows can be compared with it: a request answered with anything but a
+redirect or an htmx card (a form shown again with its errors, a 4xx) must leave the row
+count of every table, and every appointment, session and plan, as they were.
 
-Hypothesis draws the requests (bounded by `EXAMPLES`, derandomised so both databases
-see the same ones); a sweep before it posts each hostile value to each field once
-(`SWEEP`). The number of requests is printed at the end of each role's run.
+A sweep posts to one form or page of each kind with each field in turn set to the next
+of `HOSTILE` (`PER_FIELD` values each), and each path parameter at the ends of what its
+converter accepts; then hypothesis draws `EXAMPLES` more requests per role, several
+fields at once, from `HOSTILE`, the page's own values, text, huge numbers, any date
+(derandomised, so both databases see the same requests). Each role's run prints how
+many requests it made and the statuses they got.
 """
 
 import ast
