@@ -72,17 +72,18 @@ def _card(request: HttpRequest, appointment: Appointment, error: str = "") -> Ht
 
 def _act(request: HttpRequest, appointment: Appointment, action, done_message: str):
     """Run an appointment service and answer the card (htmx) or go back with a message."""
+    back = _back(request, _day_of(appointment))  # read before acting, never fails after
     try:
         action()
     except ValidationError as error:
         if request.htmx:
             return _card(request, appointment, error=_text(error))
         messages.error(request, _text(error))
-        return _back(request, _day_of(appointment))
+        return back
     if request.htmx:
         return _card(request, appointment)
     messages.success(request, done_message)
-    return _back(request, _day_of(appointment))
+    return back
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -408,6 +409,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
     suggestions with what was typed kept."""
     if request.method != "POST":
         return _slot_page(request, session, appointment=appointment)
+    back = _back(request, reverse("plan_detail", args=[session.plan_id]))
     typed = None
     if "day" in request.POST:
         form = typed = TypedTimeForm(request.POST, plan=session.plan, tz=request.clinic.tz)
@@ -450,7 +452,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
             "now too close to this one: move it too.",
         )
-    return _back(request, reverse("plan_detail", args=[session.plan_id]))
+    return back
 
 
 # --- plans ------------------------------------------------------------------------------
