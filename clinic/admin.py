@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.admin import widgets
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_inputs import BoundedInputsAdmin
 from clinic.models import (
     Clinician,
     ClinicSettings,
@@ -41,7 +42,7 @@ class LinkFieldsMixin:
 
 
 @admin.register(ClinicSettings)
-class ClinicSettingsAdmin(SimpleHistoryAdmin):
+class ClinicSettingsAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "time_zone",
@@ -58,14 +59,14 @@ class ClinicSettingsAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(SimpleHistoryAdmin):
+class OpeningHoursAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["weekday", "opens", "closes"]
     list_filter = ["weekday"]
     search_fields = ["weekday"]
 
 
 @admin.register(Closure)
-class ClosureAdmin(SimpleHistoryAdmin):
+class ClosureAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name", "first_day", "last_day"]
     list_filter = ["first_day"]
     search_fields = ["name"]
@@ -73,13 +74,13 @@ class ClosureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(SimpleHistoryAdmin):
+class EquipmentAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(Method)
-class MethodAdmin(SimpleHistoryAdmin):
+class MethodAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name", "needle_free"]
     list_filter = ["needle_free", "required_equipment"]
     search_fields = ["name", "description"]
@@ -87,25 +88,25 @@ class MethodAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(SimpleHistoryAdmin):
+class RoomAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name", "is_active"]
     list_filter = ["is_active", "equipment"]
     search_fields = ["name"]
     filter_horizontal = ["equipment"]
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(BoundedInputsAdmin, admin.TabularInline):
     model = WorkingHours
     extra = 0
 
 
-class TimeOffInline(admin.TabularInline):
+class TimeOffInline(BoundedInputsAdmin, admin.TabularInline):
     model = TimeOff
     extra = 0
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(SimpleHistoryAdmin):
+class ClinicianAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "specialty", "is_active"]
     list_filter = ["is_active", "methods"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "specialty"]
@@ -116,7 +117,7 @@ class ClinicianAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(SimpleHistoryAdmin):
+class WorkingHoursAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["clinician", "weekday", "starts", "ends"]
     list_filter = ["weekday", "clinician"]
     search_fields = ["clinician__user__last_name"]
@@ -124,7 +125,7 @@ class WorkingHoursAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(SimpleHistoryAdmin):
+class TimeOffAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["clinician", "starts_at", "ends_at", "reason"]
     list_filter = ["clinician"]
     search_fields = ["clinician__user__last_name", "reason"]
@@ -133,26 +134,26 @@ class TimeOffAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TreatmentArea)
-class TreatmentAreaAdmin(SimpleHistoryAdmin):
+class TreatmentAreaAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(SimpleHistoryAdmin):
+class ContraindicationAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name", "code"]
     list_filter = ["methods"]
     search_fields = ["name", "guidance"]
     filter_horizontal = ["methods"]
 
 
-class ProductBatchInline(admin.TabularInline):
+class ProductBatchInline(BoundedInputsAdmin, admin.TabularInline):
     model = ProductBatch
     extra = 0
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["name", "category", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "composition"]
@@ -161,7 +162,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProductBatch)
-class ProductBatchAdmin(SimpleHistoryAdmin):
+class ProductBatchAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["product", "lot_number", "expiry_date", "received_on"]
     list_filter = ["product__category", "expiry_date"]
     search_fields = ["lot_number", "product__name"]

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from clinic import audit, clock
+from clinic import audit, clock, inputs
 from clinic.rows import by_pk
 
 
@@ -192,8 +192,8 @@ class Closure(models.Model):
     """Days the whole clinic is closed: a public holiday, the summer break."""
 
     name = models.CharField(max_length=120)
-    first_day = models.DateField()
-    last_day = models.DateField()
+    first_day = models.DateField(validators=[inputs.validate_in_calendar])
+    last_day = models.DateField(validators=[inputs.validate_in_calendar])
 
     trail = audit.trail()
 
@@ -312,8 +312,8 @@ class TimeOff(models.Model):
     """A clinician away: holiday, training, a morning at the hospital."""
 
     clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="time_off")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[inputs.validate_in_calendar])
+    ends_at = models.DateTimeField(validators=[inputs.validate_in_calendar])
     reason = models.CharField(max_length=200, blank=True)
 
     trail = audit.trail()

@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin import LinkFieldsMixin
+from clinic.admin_inputs import BoundedInputsAdmin
 from patients.models import Patient, Screening
 
 
-class ScreeningInline(LinkFieldsMixin, admin.StackedInline):
+class ScreeningInline(BoundedInputsAdmin, LinkFieldsMixin, admin.StackedInline):
     """A patient's screenings: a correction is a new screening, never an edit."""
 
     model = Screening
@@ -22,7 +23,7 @@ class ScreeningInline(LinkFieldsMixin, admin.StackedInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "date_of_birth", "sex", "phone", "email", "preferred_language"]
     list_filter = ["sex", "preferred_language"]
     search_fields = ["last_name", "first_name", "phone", "email"]
@@ -31,7 +32,7 @@ class PatientAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(LinkFieldsMixin, SimpleHistoryAdmin):
+class ScreeningAdmin(BoundedInputsAdmin, LinkFieldsMixin, SimpleHistoryAdmin):
     """Screenings are medical records: added as new versions, never changed or deleted."""
 
     list_display = ["patient", "screened_on", "screened_by", "pregnant", "anticoagulants"]

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.forms.models import model_to_dict
 
+from clinic import inputs
 from clinic.models import Product
 from patients.models import Patient, Screening
 
@@ -109,6 +110,7 @@ class ScreeningForm(forms.ModelForm):
             "other_medication": forms.Textarea(attrs={"rows": 2}),
             "clinical_notes": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"allergic_to": inputs.IdMultipleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

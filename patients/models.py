@@ -5,14 +5,14 @@ the older ones stay as the patient's history. Screening data is medical: only cl
 may read it (the `view_screening` permission, which receptionists do not hold).
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from clinic import audit, clock
+from clinic import audit, clock, inputs
 from clinic.models import Clinician, Contraindication, Product
 
 BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
@@ -41,7 +41,7 @@ class Patient(models.Model):
 
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[inputs.validate_in_calendar])
     sex = models.CharField(max_length=1, choices=Sex.choices)
     phone = models.CharField(max_length=32, validators=[phone_validator])
     email = models.EmailField(blank=True)
@@ -74,6 +74,11 @@ class Patient(models.Model):
     def age_on(self, day: date) -> int:
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def born_after(self, moment: datetime) -> bool:
+        """Whether `moment` (a time a session was held, say) comes before the patient's
+        birth, on the clinic's calendar."""
+        return timezone.localdate(moment) < self.date_of_birth
 
     def clean(self):
         if self.date_of_birth and self.date_of_birth > clock.today(timezone.get_current_timezone()):

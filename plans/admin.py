@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic import access
 from clinic.admin import LinkFieldsMixin
+from clinic.admin_inputs import BoundedInputsAdmin
 from clinic.models import ClinicSettings
 from plans import engine, services
 from plans.models import (
@@ -52,7 +53,7 @@ class PhaseFormSet(BaseInlineFormSet):
                 form.add_error(field, message)
 
 
-class ProtocolPhaseInline(admin.TabularInline):
+class ProtocolPhaseInline(BoundedInputsAdmin, admin.TabularInline):
     model = ProtocolPhase
     formset = PhaseFormSet
     extra = 0
@@ -86,7 +87,7 @@ class ProtocolAdminForm(forms.ModelForm):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(SimpleHistoryAdmin):
+class ProtocolAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     form = ProtocolAdminForm
     list_display = ["name", "indication", "method", "canonical_text", "version", "is_active"]
     list_filter = ["indication", "method", "is_active"]
@@ -157,7 +158,7 @@ class ProtocolAdmin(SimpleHistoryAdmin):
             )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(BoundedInputsAdmin, admin.TabularInline):
     """Rows that only the services write (bookings, state changes): shown, never edited."""
 
     extra = 0
@@ -209,7 +210,9 @@ class TreatmentPlanAdminForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(access.HidesClinicalFields, LinkFieldsMixin, SimpleHistoryAdmin):
+class TreatmentPlanAdmin(
+    BoundedInputsAdmin, access.HidesClinicalFields, LinkFieldsMixin, SimpleHistoryAdmin
+):
     form = TreatmentPlanAdminForm
     clinical_fields = ("products", "notes")
     list_display = ["patient", "protocol", "protocol_version", "start_date", "clinician", "status"]
@@ -240,7 +243,7 @@ class TreatmentPlanAdmin(access.HidesClinicalFields, LinkFieldsMixin, SimpleHist
         return False
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     """Sessions and appointments change only through the services, which check hours,
     closures, clashes, spacing, safety and the order of a course: the schedule and the
     plan pages do that. Admin shows them, with their history, and changes nothing."""

@@ -20,7 +20,7 @@ import uuid
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -132,7 +132,9 @@ class ClinicCalendar:
                 whole_day = slots.day_spans(day, day, tz)[0]
                 # Time off that can reach this day: starting before its end, and not
                 # before its start minus the longest time off.
-                low = bisect_left(performer.away_starts, whole_day.start - performer.longest_away)
+                low = bisect_left(
+                    performer.away_starts, _minus(whole_day.start, performer.longest_away)
+                )
                 high = bisect_left(performer.away_starts, whole_day.end)
                 away = [s for s in performer.away[low:high] if s.end > whole_day.start]
                 spans = slots.intersect(
@@ -146,6 +148,15 @@ class ClinicCalendar:
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
         self._memo[key] = spans
+
+
+def _minus(instant: datetime, length: timedelta) -> datetime:
+    """`instant - length`, or the calendar's first instant: time off as long as the
+    calendar itself (an old row from year 1) must not make every search overflow."""
+    try:
+        return instant - length
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 _lock = threading.Lock()

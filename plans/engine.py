@@ -18,14 +18,16 @@ separated by commas, with an optional leading word ``maintenance``:
   ``N treatments`` (a count, also ``N-M``; ``for 6 sessions`` is a count too). No span
   means open-ended, which only the last phase may be.
 
-Each phase must also pass `phase_problems` (intervals and spans at least 1, ranges not
-reversed, a tolerance shorter than the interval so no session can fall on the day of the
-one before, a unit for a duration only); those errors give the phase and position too.
+Each phase must also pass `phase_problems` (every number at most `MAX_NUMBER`, intervals
+and spans at least 1, ranges not reversed, a tolerance shorter than the interval so no
+session can fall on the day of the one before, a unit for a duration only); those errors
+give the phase and position too.
 
 `render_protocol` writes one canonical text (interval, tolerance, then span:
 ``every 2 weeks ±2 days, 6 sessions``; no tolerance when none is written, ``±0 days`` when
 0 is); parsing it gives the same phases back. A text that does not parse raises
-`ProtocolError` saying what was expected at which position.
+`ProtocolError` saying what was expected at which position; numbers are ASCII digits, at
+most `MAX_NUMBER_DIGITS` of them.
 
 Expansion
 =========
@@ -156,11 +158,16 @@ class ProtocolTooLong(ProtocolError):
 
 
 MAX_SESSIONS = 500
+# The numbers of a protocol text: no interval, span or tolerance needs more, and a phase
+# stores each in a small integer.
+MAX_NUMBER_DIGITS = 4
+MAX_NUMBER = 10**MAX_NUMBER_DIGITS - 1
 DEFAULT_HORIZON_MONTHS = 24
 DEFAULT_TOLERANCE_MIN_DAYS = 1
 DEFAULT_TOLERANCE_MAX_DAYS = 14
 
 NO_PHASES = "A protocol needs at least one phase."
+NUMBER_TOO_LARGE = f"Use a number up to {MAX_NUMBER}."
 INTERVAL_TOO_SHORT = "Sessions are at least one day apart: the interval starts at 1."
 INTERVAL_RANGE_REVERSED = "The longest interval cannot be shorter than the shortest."
 INTERVAL_UNIT_UNKNOWN = "The interval is counted in days, weeks, months or years."
@@ -266,7 +273,11 @@ _FEWEST_DAYS = {Unit.DAY: 1, Unit.WEEK: 7, Unit.MONTH: 28, Unit.YEAR: 365}
 
 def phase_problems(phase: Phase, *, is_last: bool) -> list[tuple[str, str]]:
     """What is wrong with one phase, as (field name, message) pairs; empty if nothing."""
-    problems = []
+    problems = [
+        (name, NUMBER_TOO_LARGE)
+        for name in ("interval_min", "interval_max", "tolerance_days", "span_min", "span_max")
+        if (getattr(phase, name) or 0) > MAX_NUMBER
+    ]
     if phase.interval_min < 1:
         problems.append(("interval_min", INTERVAL_TOO_SHORT))
     if phase.interval_max < phase.interval_min:
@@ -388,6 +399,7 @@ _INTERVAL_WORDS = {
 
 _EXPECT_UNIT = "a unit (day, week, month, year)"
 _EXPECT_NUMBER = "a number"
+_EXPECT_SMALL_NUMBER = f"a number of at most {MAX_NUMBER_DIGITS} digits"
 _EXPECT_PART = (
     "an interval ('every 2 weeks', 'monthly'), a tolerance ('±2 days') "
     "or a span ('for 3 months', '6 sessions')"
@@ -396,7 +408,7 @@ _EXPECT_INTERVAL = "an interval for this phase ('every 2 weeks', 'monthly', 'twi
 _EXPECT_NEXT = "', then' and another phase, or the end of the protocol"
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+)|(?P<word>[^\W\d_]+)|(?P<dash>[-\u2013\u2014])|(?P<plusminus>±|\+/-)"
+    r"\s*(?:(?P<number>[0-9]+)|(?P<word>[^\W\d_]+)|(?P<dash>[-\u2013\u2014])|(?P<plusminus>±|\+/-)"
     r"|(?P<comma>,)|(?P<semicolon>;)|(?P<other>\S))"
 )
 
@@ -437,7 +449,8 @@ class _Parser:
 
     def fail(self, expected: str) -> ProtocolError:
         token = self.peek()
-        found = "the protocol ends there" if token.kind == "end" else f"found '{token.text}'"
+        text = token.text if len(token.text) <= 20 else token.text[:12] + "…"
+        found = "the protocol ends there" if token.kind == "end" else f"found '{text}'"
         return ProtocolError(
             f"expected {expected} at position {token.position}, {found}", token.position
         )
@@ -450,6 +463,8 @@ class _Parser:
     def number(self) -> int:
         if self.peek().kind != "number":
             raise self.fail(_EXPECT_NUMBER)
+        if len(self.peek().text.lstrip("0")) > MAX_NUMBER_DIGITS:
+            raise self.fail(_EXPECT_SMALL_NUMBER)
         return int(self.take().text)
 
     def range(self) -> tuple[int, int]:

@@ -8,9 +8,10 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
+from clinic import inputs
 from clinic.models import Clinician, Product, ProductBatch, Room, TreatmentArea, Weekday
 from plans import engine, slots
-from plans.models import Protocol, TreatmentPlan
+from plans.models import BEFORE_BIRTH, Protocol, TreatmentPlan
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -24,7 +25,7 @@ EXPECTED_AFTER_EFFECTS = (
 BAD_SLOT = "This slot could not be read; please choose one from the list again."
 
 
-class ProtocolChoiceField(forms.ModelChoiceField):
+class ProtocolChoiceField(inputs.IdChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.method})"
 
@@ -34,14 +35,18 @@ class PlanForm(forms.Form):
         queryset=Protocol.objects.filter(is_active=True).select_related("method"),
         help_text="Its phases and every session it plans are shown below.",
     )
-    start_date = forms.DateField(widget=DATE_INPUT, help_text="The day of the first session.")
-    clinician = forms.ModelChoiceField(
+    start_date = forms.DateField(
+        widget=DATE_INPUT,
+        help_text="The day of the first session.",
+        validators=[inputs.validate_in_calendar],
+    )
+    clinician = inputs.IdChoiceField(
         queryset=Clinician.objects.filter(is_active=True).select_related("user")
     )
-    areas = forms.ModelMultipleChoiceField(
+    areas = inputs.IdMultipleChoiceField(
         queryset=TreatmentArea.objects.all(), widget=forms.CheckboxSelectMultiple
     )
-    products = forms.ModelMultipleChoiceField(
+    products = inputs.IdMultipleChoiceField(
         queryset=Product.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -93,8 +98,8 @@ class PlanForm(forms.Form):
 class PreviewForm(forms.Form):
     """What the preview needs; an incomplete form just shows nothing yet."""
 
-    protocol = forms.ModelChoiceField(queryset=Protocol.objects.prefetch_related("phases"))
-    start_date = forms.DateField()
+    protocol = inputs.IdChoiceField(queryset=Protocol.objects.prefetch_related("phases"))
+    start_date = forms.DateField(validators=[inputs.validate_in_calendar])
     horizon_months = forms.IntegerField(
         min_value=1, max_value=120, required=False, initial=engine.DEFAULT_HORIZON_MONTHS
     )
@@ -109,7 +114,7 @@ class CancelForm(forms.Form):
     )
 
 
-class BatchChoiceField(forms.ModelMultipleChoiceField):
+class BatchChoiceField(inputs.IdMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.product} — lot {obj.lot_number} (exp. {obj.expiry_date:%m/%Y})"
 
@@ -121,14 +126,17 @@ class DoneForm(forms.Form):
     usable then are offered (the service refuses an expired one whatever is posted).
     """
 
-    held_at = forms.DateTimeField(label="Held at", widget=DATETIME_INPUT)
+    held_at = forms.DateTimeField(
+        label="Held at", widget=DATETIME_INPUT, validators=[inputs.validate_in_calendar]
+    )
     ends_at = forms.DateTimeField(
         label="Ended at",
         widget=DATETIME_INPUT,
         required=False,
         help_text="Leave empty for the protocol's session length.",
+        validators=[inputs.validate_in_calendar],
     )
-    areas = forms.ModelMultipleChoiceField(
+    areas = inputs.IdMultipleChoiceField(
         label="Areas treated",
         queryset=TreatmentArea.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -150,6 +158,7 @@ class DoneForm(forms.Form):
 
     def __init__(self, *args, plan: TreatmentPlan, day: date, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         usable = ProductBatch.objects.usable_on(day).select_related("product")
         self.fields["batches"].queryset = usable
         if not self.is_bound:
@@ -170,6 +179,9 @@ class DoneForm(forms.Form):
         held_at, ends_at = data.get("held_at"), data.get("ends_at")
         if held_at and ends_at and ends_at <= held_at:
             self.add_error("ends_at", "The session must end after it starts.")
+        patient = self.plan.patient
+        if held_at and patient.born_after(held_at):
+            self.add_error("held_at", BEFORE_BIRTH.format(born=patient.date_of_birth))
         return data
 
 
@@ -177,8 +189,8 @@ class SlotForm(forms.Form):
     """One suggested slot, posted back by its button."""
 
     starts_at = forms.CharField(widget=forms.HiddenInput)
-    clinician = forms.ModelChoiceField(queryset=Clinician.objects.all(), widget=forms.HiddenInput)
-    room = forms.ModelChoiceField(queryset=Room.objects.all(), widget=forms.HiddenInput)
+    clinician = inputs.IdChoiceField(queryset=Clinician.objects.all(), widget=forms.HiddenInput)
+    room = inputs.IdChoiceField(queryset=Room.objects.all(), widget=forms.HiddenInput)
     confirm_outside = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_starts_at(self) -> datetime:
@@ -186,7 +198,7 @@ class SlotForm(forms.Form):
             value = datetime.fromisoformat(self.cleaned_data["starts_at"])
         except ValueError:
             raise ValidationError(BAD_SLOT) from None
-        if value.tzinfo is None:
+        if value.tzinfo is None or not inputs.in_calendar(value):
             raise ValidationError(BAD_SLOT)
         return value
 
@@ -206,10 +218,14 @@ class TypedTimeForm(forms.Form):
     """A date and time typed by reception, checked like a suggestion: hours, closures,
     clashes, equipment, spacing; outside the window only once confirmed."""
 
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[inputs.validate_in_calendar],
+    )
     time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
-    clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
-    room = forms.ModelChoiceField(queryset=Room.objects.none())
+    clinician = inputs.IdChoiceField(queryset=Clinician.objects.none())
+    room = inputs.IdChoiceField(queryset=Room.objects.none())
     confirm_outside = forms.BooleanField(
         label="Book it even if it is outside the session's window", required=False
     )

@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from clinic import audit
+from clinic import audit, inputs
 from clinic.models import Clinician, Method, Product, ProductBatch, Room, TreatmentArea
 from patients.models import Patient
 from plans import engine
@@ -20,6 +20,7 @@ from plans import engine
 SESSION_KEPT = "A {status} session is part of the patient's record and cannot be deleted."
 WINDOW_ORDER = "The session's window must hold its due date (earliest ≤ due ≤ latest)."
 BOOKING_ENDS_BEFORE_START = "A booking must end after it starts."
+BEFORE_BIRTH = "This is before the patient was born ({born:%d %b %Y})."
 BOOKING_INCOMPLETE = "A booked appointment needs a room."
 CANCEL_NEEDS_REASON = "Say why the appointment was cancelled."
 APPOINTMENT_KEPT = "An appointment is part of the patient's record and cannot be deleted."
@@ -495,8 +496,8 @@ class Appointment(models.Model):
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[inputs.validate_in_calendar])
+    ends_at = models.DateTimeField(validators=[inputs.validate_in_calendar])
     blocks_until = models.DateTimeField(
         editable=False,
         help_text="End of the appointment plus the clinic's buffer: the clinician and room "
@@ -598,6 +599,13 @@ class Appointment(models.Model):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = BOOKING_ENDS_BEFORE_START
+        if (
+            self.starts_at
+            and inputs.in_calendar(self.starts_at)
+            and self.patient_id
+            and self.patient.born_after(self.starts_at)
+        ):
+            errors["starts_at"] = BEFORE_BIRTH.format(born=self.patient.date_of_birth)
         if self.status in self.LIVE and not self.room_id:
             errors["room"] = BOOKING_INCOMPLETE
         if self.status in self.CANCELLED and not self.reason.strip():

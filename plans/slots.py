@@ -241,7 +241,29 @@ def day_spans(first_day: date, last_day: date, tz: ZoneInfo) -> list[Span]:
     long on DST days."""
     if last_day < first_day:
         return []
-    return [Span(_midnight(first_day, tz), _midnight(last_day + ONE_DAY, tz))]
+    return [Span(_day_start(first_day, tz), _day_end(last_day, tz))]
+
+
+# A closure or time off may reach the ends of Python's calendar (a row typed before
+# the clinic bounded its dates): its span then starts or ends at the calendar's end
+# rather than overflowing.
+_DAWN = datetime.min.replace(tzinfo=UTC)
+
+
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
+    try:
+        return _midnight(day, tz)
+    except OverflowError:
+        return _DAWN
+
+
+def _day_end(day: date, tz: ZoneInfo) -> datetime:
+    if day == date.max:
+        return _FOREVER
+    try:
+        return _midnight(day + ONE_DAY, tz)
+    except OverflowError:
+        return _FOREVER
 
 
 def available_spans(

@@ -2,16 +2,21 @@ from datetime import date
 
 from django.urls import path, register_converter
 
+from clinic import inputs
 from plans import views
 
 
 class DayConverter:
-    """A calendar day in the address, as 2026-03-14."""
+    """A calendar day in the address, as 2026-03-14; outside the clinic's calendar
+    (`clinic.inputs`) the address is not found."""
 
-    regex = r"\d{4}-\d{2}-\d{2}"
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
     def to_python(self, value: str) -> date:
-        return date.fromisoformat(value)
+        day = inputs.as_day(value)
+        if day is None:
+            raise ValueError(value)
+        return day
 
     def to_url(self, value: date | str) -> str:
         # Templates may pass a day already formatted with |date:"Y-m-d".

@@ -12,15 +12,14 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic import access, clock
+from clinic import access, clock, inputs
 from clinic.forms import add_service_errors
 from clinic.models import Clinician, Room, Weekday
 from plans import availability, booking, cards, engine, safety, selectors, services, submissions
@@ -47,12 +46,11 @@ def _text(request: HttpRequest, error: ValidationError) -> str:
 
 
 def _back(request: HttpRequest, default):
-    """Where an action returns: the page it came from, else `default` (a day or a URL)."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    """Where an action returns: the page it came from (`next`, if it is one of ours),
+    else `default` (a day or a URL)."""
+    target = inputs.next_path(request)
+    if target:
+        return HttpResponseRedirect(target)
     if isinstance(default, date):
         return redirect("schedule_day", day=default)
     return redirect(default)
@@ -67,7 +65,7 @@ def _card(request: HttpRequest, appointment: Appointment, error: str = "") -> Ht
         appointment.pk,
         timezone.get_current_timezone(),
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
-        by_room="by=room" in request.POST.get("next", ""),
+        by_room="by=room" in inputs.next_path(request),
         standing=clinic_calendar(request.clinic),
         error=error,
     )
@@ -76,17 +74,18 @@ def _card(request: HttpRequest, appointment: Appointment, error: str = "") -> Ht
 
 def _act(request: HttpRequest, appointment: Appointment, action, done_message: str):
     """Run an appointment service and answer the card (htmx) or go back with a message."""
+    back = _back(request, _day_of(appointment))  # read before acting, never fails after
     try:
         action()
     except ValidationError as error:
         if request.htmx:
             return _card(request, appointment, error=_text(request, error))
         messages.error(request, _text(request, error))
-        return _back(request, _day_of(appointment))
+        return back
     if request.htmx:
         return _card(request, appointment)
     messages.success(request, done_message)
-    return _back(request, _day_of(appointment))
+    return back
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -104,10 +103,9 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
         return _schedule_actions(request, day, request.GET["actions"])
     picked = request.GET.get("day")
     if picked:
-        try:
-            return redirect("schedule_day", day=date.fromisoformat(picked))
-        except ValueError:
-            messages.error(request, "That date could not be read.")
+        if inputs.as_day(picked):
+            return redirect("schedule_day", day=inputs.as_day(picked))
+        messages.error(request, f"That date could not be read. {inputs.OUTSIDE_CALENDAR}")
     by = "room" if request.GET.get("by") == "room" else "clinician"
     schedule = selectors.day_schedule(
         day,
@@ -140,9 +138,9 @@ def _schedule_actions(request: HttpRequest, day: date, pk: str) -> HttpResponse:
     `next` is the page the menu was opened on (htmx says which), so an action without
     htmx returns there and the card answered to htmx keeps the page's columns.
     """
-    if not pk.isdigit():
+    if inputs.as_int(pk) is None:
         return HttpResponse("Which appointment?", status=400)
-    appointment = access.appointment_for(request.user, int(pk), access.VIEW_SCHEDULE)
+    appointment = access.appointment_for(request.user, inputs.as_int(pk), access.VIEW_SCHEDULE)
     here = request.htmx.current_url_abs_path if request.htmx else None
     here = here or reverse("schedule_day", args=[day])
     return render(
@@ -291,11 +289,10 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if request.method == "POST" and request.htmx:
         return _card(request, appointment, error=" ".join(form.errors.get("reason", [])))
-    back = request.POST.get("next") or request.GET.get("next", "")
     return render(
         request,
         "plans/appointment_cancel.html",
-        {"appointment": appointment, "form": form, "next": back},
+        {"appointment": appointment, "form": form, "next": inputs.next_path(request)},
     )
 
 
@@ -368,7 +365,7 @@ def _slot_page(
         "session": session,
         "appointment": appointment,
         "move": appointment is not None,
-        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "next": inputs.next_path(request),
     }
     refused = _refusal(request, session.plan)
     if refused:
@@ -438,12 +435,12 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
     suggestions with what was typed kept."""
     if request.method != "POST":
         return _slot_page(request, session, appointment=appointment)
+    back = _back(request, reverse("plan_detail", args=[session.plan_id]))
     typed = None
     if "day" in request.POST:
         form = typed = TypedTimeForm(request.POST, plan=session.plan, tz=request.clinic.tz)
     else:
         form = SlotForm(request.POST)
-    plan_page = reverse("plan_detail", args=[session.plan_id])
     try:
         if not form.is_valid():
             raise ValidationError([m for errors in form.errors.values() for m in errors])
@@ -473,7 +470,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             )
     except submissions.AlreadyDone as already:
         messages.info(request, already.message)
-        return _back(request, plan_page)
+        return back
     except ValidationError as error:
         if typed is not None and not isinstance(error, safety.Refusal):
             if getattr(error, "code", None) == "outside_window":
@@ -490,7 +487,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
             "now too close to this one: move it too.",
         )
-    return _back(request, plan_page)
+    return back
 
 
 # --- plans ------------------------------------------------------------------------------
@@ -773,11 +770,11 @@ def _moves(request: HttpRequest, plan) -> list | None:
     ):
         form = SlotForm({"starts_at": starts, "clinician": clinician, "room": room})
         before = SlotForm({"starts_at": was, "clinician": clinician, "room": room})
-        if not pk.isdigit() or not form.is_valid() or not before.is_valid():
+        if inputs.as_int(pk) is None or not form.is_valid() or not before.is_valid():
             return None
         start = form.cleaned_data["starts_at"]
-        slot = Slot(start, start + length, int(clinician), int(room), in_window=True)
-        moves.append((int(pk), before.cleaned_data["starts_at"], slot))
+        slot = Slot(start, start + length, *_resource_ids(form), in_window=True)
+        moves.append((inputs.as_int(pk), before.cleaned_data["starts_at"], slot))
     return moves
 
 
@@ -833,13 +830,13 @@ def _placements(request: HttpRequest, plan) -> list | None:
         strict=False,
     ):
         form = SlotForm({"starts_at": starts, "clinician": clinician, "room": room})
-        session = sessions.get(int(pk)) if pk.isdigit() else None
+        session = sessions.get(inputs.as_int(pk))
         if session is None or not form.is_valid():
             return None
         start = form.cleaned_data["starts_at"]
         length = timedelta(minutes=plan.protocol.session_minutes)
         placements.append(
-            (session, Slot(start, start + length, int(clinician), int(room), in_window=True))
+            (session, Slot(start, start + length, *_resource_ids(form), in_window=True))
         )
     return placements
 
@@ -847,8 +844,8 @@ def _placements(request: HttpRequest, plan) -> list | None:
 # --- the recall board and the rebooking worklist ----------------------------------------
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def _resource_ids(form: SlotForm) -> tuple[int, int]:
+    return form.cleaned_data["clinician"].pk, form.cleaned_data["room"].pk
 
 
 @require_GET
@@ -857,8 +854,8 @@ def recall_board(request: HttpRequest) -> HttpResponse:
     today = request.clinic.today()
     state = request.GET.get("state", "")
     state = state if state in selectors.RECALL_STATES else ""
-    protocol_id = _int_or_none(request.GET.get("protocol"))
-    clinician_id = _int_or_none(request.GET.get("clinician"))
+    protocol_id = inputs.as_int(request.GET.get("protocol"))
+    clinician_id = inputs.as_int(request.GET.get("clinician"))
     board = selectors.recall_board(
         today,
         page=request.GET.get("page"),

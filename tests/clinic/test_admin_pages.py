@@ -238,3 +238,25 @@ def test_admin_cannot_change_a_sessions_or_appointments_times_or_status(
     response = client.post(reverse(f"admin:plans_{model}_delete", args=[obj.pk]), {"post": "yes"})
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert Appointment.objects.filter(pk=booked.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "text", ["every 40000 days", "every 2 weeks for " + "9" * 4301 + " months"]
+)
+def test_a_number_too_long_in_the_text_is_refused_on_the_text_field(client, clinic_admin, text):
+    client.force_login(clinic_admin)
+    response = client.post(reverse("admin:plans_protocol_add"), protocol_post(text=text))
+    assert response.status_code == HTTPStatus.OK
+    errors = response.context["adminform"].form.errors["protocol_text"]
+    assert "a number of at most 4 digits" in errors[0]
+    assert not Protocol.objects.exists()
+
+
+def test_a_phase_number_above_9999_is_refused_on_its_field(client, clinic_admin):
+    client.force_login(clinic_admin)
+    data = protocol_post(phases=[{"interval_min": 40000, "interval_max": 40000}])
+    response = client.post(reverse("admin:plans_protocol_add"), data)
+    assert response.status_code == HTTPStatus.OK
+    inline = response.context["inline_admin_formsets"][0].formset
+    assert engine.NUMBER_TOO_LARGE in inline.forms[0].errors["interval_min"]
+    assert not Protocol.objects.exists()

@@ -8,9 +8,11 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clinic import inputs
 from clinic.models import ClinicSettings, Closure, Equipment, OpeningHours, TimeOff
 from plans import availability
 from plans.calendar import calendar_changed, clinic_calendar
@@ -154,3 +156,36 @@ def test_a_user_saved_renews_the_calendar_but_a_sign_in_does_not(client, dr_mart
     assert ClinicSettings.load().calendar_token != token
     (listed,) = clinic_calendar(ClinicSettings.load()).clinicians
     assert listed.name.startswith("Dr Anne")
+
+
+def test_rows_reaching_the_ends_of_the_calendar_do_not_stop_the_search(session, dr_martin):
+    """Rows typed before dates were bounded (or written around the models' checks): a
+    closure on 31 Dec 9999 and time off from year 1 still leave the week bookable."""
+    Closure.objects.create(name="Forever", first_day=date(9999, 12, 30), last_day=date.max)
+    Closure.objects.create(name="Long ago", first_day=date.min, last_day=date(1, 1, 2))
+    TimeOff.objects.create(
+        clinician=dr_martin,
+        starts_at=datetime(1, 1, 1, tzinfo=ZoneInfo("UTC")),
+        ends_at=datetime(2025, 1, 1, tzinfo=PARIS),
+    )
+    TimeOff.objects.create(
+        clinician=dr_martin,
+        starts_at=datetime(2027, 1, 1, tzinfo=PARIS),
+        ends_at=datetime(9999, 12, 31, 23, 59, tzinfo=ZoneInfo("UTC")),
+    )
+    assert MONDAY in search_days(session)
+
+
+def test_closures_and_time_off_stay_inside_the_clinic_calendar(dr_martin):
+    closure = Closure(name="Forever", first_day=date(2026, 1, 1), last_day=date(9999, 12, 31))
+    with pytest.raises(ValidationError) as refused:
+        closure.full_clean()
+    assert refused.value.message_dict["last_day"] == [inputs.OUTSIDE_CALENDAR]
+    away = TimeOff(
+        clinician=dr_martin,
+        starts_at=datetime(1, 1, 1, tzinfo=ZoneInfo("UTC")),
+        ends_at=datetime(2026, 1, 1, tzinfo=PARIS),
+    )
+    with pytest.raises(ValidationError) as refused:
+        away.full_clean()
+    assert refused.value.message_dict["starts_at"] == [inputs.OUTSIDE_CALENDAR]

@@ -156,6 +156,8 @@ def run(*args):
         (["every 2 fortnights", "--start", "2026-01-05"], "expected a unit"),
         (["every 2 weeks", "--start", "5 January"], "--start must be a date"),
         (["daily", "--start", "2026-01-05"], "500"),
+        (["every 40000 days, 2 sessions", "--start", "2026-01-05"], "at most 4 digits"),
+        (["every 2 weeks for " + "9" * 4301 + " months", "--start", "2026-01-05"], "at most 4"),
         (
             ["monthly", "--start", "2026-01-05", "--default-tolerance-percent", "101"],
             "--default-tolerance-percent must be between 0 and 100",

@@ -1,0 +1,61 @@
+"""Admin pages read ids and dates as the rest of the clinic does (`clinic.inputs`).
+
+Django admin re-renders an autocomplete field with whatever was posted, querying the
+database with it (a posted "nan" is a server error there), and reads a date hierarchy's
+year from the address without bounds (a year of 2⁶³ overflows). `BoundedInputsAdmin`
+makes both what they are elsewhere: a field error and a changelist that says its filters
+could not be read.
+"""
+
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+
+from clinic import inputs
+
+
+class _OnlyIds:
+    """An autocomplete widget that looks up only values that can be ids."""
+
+    def optgroups(self, name, value, attr=None):
+        readable = [v for v in value if v in (None, "") or inputs.as_int(v) is not None]
+        return super().optgroups(name, readable, attr)
+
+
+class IdAutocompleteSelect(_OnlyIds, AutocompleteSelect):
+    pass
+
+
+class IdAutocompleteSelectMultiple(_OnlyIds, AutocompleteSelectMultiple):
+    pass
+
+
+class BoundedChangeList(ChangeList):
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class BoundedInputsAdmin:
+    """Mixed into a ModelAdmin before `admin.ModelAdmin`."""
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", inputs.IdChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", inputs.IdMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
