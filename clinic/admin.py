@@ -1,8 +1,12 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin import widgets
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin_inputs import BoundedInputsAdmin
+from clinic.admin_inputs import BoundedInputsAdmin, bound_admin_of
 from clinic.models import (
     Clinician,
     ClinicSettings,
@@ -168,3 +172,8 @@ class ProductBatchAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     search_fields = ["lot_number", "product__name"]
     list_select_related = ["product"]
     date_hierarchy = "expiry_date"
+
+
+# The apps before this one register these; their filters and forms get the same bounds.
+for model in (AccessAttempt, AccessLog, AccessFailureLog, TOTPDevice, get_user_model(), Group):
+    bound_admin_of(admin.site, model)

@@ -10,6 +10,7 @@ could not be read.
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.utils.dateparse import parse_datetime
 
 from clinic import inputs
 
@@ -33,9 +34,24 @@ class IdAutocompleteSelectMultiple(_OnlyIds, AutocompleteSelectMultiple):
 class BoundedChangeList(ChangeList):
     def get_filters(self, request):
         try:
-            return super().get_filters(request)
+            filters = super().get_filters(request)
         except (OverflowError, ValueError) as error:
             raise IncorrectLookupParameters(error) from error
+        # A date filter's bound is only turned into the database's time when the page is
+        # counted: one outside the clinic's calendar would overflow there.
+        for _, values in request.GET.lists():
+            for value in values:
+                moment = _moment(value)
+                if moment is not None and not inputs.in_calendar(moment):
+                    raise IncorrectLookupParameters(inputs.OUTSIDE_CALENDAR)
+        return filters
+
+
+def _moment(value: str):
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
 
 
 class BoundedInputsAdmin:
@@ -59,3 +75,14 @@ class BoundedInputsAdmin:
             )
         kwargs.setdefault("form_class", inputs.IdMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def bound_admin_of(site, model) -> None:
+    """Give a model registered by another app (sign-in records, users) the same bounds:
+    its admin class is registered again with `BoundedInputsAdmin` mixed in."""
+    model_admin = site.get_model_admin(model)
+    if isinstance(model_admin, BoundedInputsAdmin):
+        return
+    base = type(model_admin)
+    site.unregister(model)
+    site.register(model, type(base.__name__, (BoundedInputsAdmin, base), {}))

@@ -87,6 +87,15 @@ def test_clinician_screens_overrides_and_records_a_session(
     session.refresh_from_db()
     assert session.status == Session.Status.DONE
 
+    # The patient's History tab shows what was just done, and by whom.
+    page.goto(f"{live_server.url}{reverse('patient_detail', args=[plan.patient_id])}")
+    page.get_by_role("link", name="History").click()
+    history = page.locator(".patient-history")
+    expect(history).to_contain_text("INR stable at 2.1")
+    expect(history).to_contain_text("Bruise under the left eye")
+    expect(history).to_contain_text(f"by {clinician.user.get_full_name()}")
+    shoot("patient-history")
+
 
 def test_receptionist_sees_only_that_booking_is_blocked(
     page, live_server, sign_in, shoot, receptionist, clinician, plan_started_last_week

@@ -260,3 +260,22 @@ def test_a_phase_number_above_9999_is_refused_on_its_field(client, clinic_admin)
     inline = response.context["inline_admin_formsets"][0].formset
     assert engine.NUMBER_TOO_LARGE in inline.forms[0].errors["interval_min"]
     assert not Protocol.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "query"),
+    [
+        ("/admin/axes/accesslog/", {"attempt_time__year": str(2**63 - 1)}),
+        ("/admin/otp_totp/totpdevice/", {"created_at__lt": "0001-01-01T00:00"}),
+        ("/admin/otp_totp/totpdevice/", {"last_used_at__gte": "9999-12-31"}),
+        ("/admin/plans/appointment/", {"starts_at__gte": "0001-01-01"}),
+    ],
+)
+def test_sign_in_records_and_lists_refuse_filters_outside_the_calendar(
+    client, clinic_admin, address, query
+):
+    """A filter the admin cannot read sends back to the unfiltered list, never a 500."""
+    client.force_login(clinic_admin)
+    response = client.get(address, query)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
