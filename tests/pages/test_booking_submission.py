@@ -3,7 +3,7 @@ books once, and the second answer says what the first did; so does a form submit
 at the same moment. A form's key serves its own plan and user only."""
 
 import threading
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from http import HTTPStatus
 
 import pytest
@@ -14,31 +14,11 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clinic import clock
-from clinic.models import ClinicSettings, OpeningHours, Room
+from clinic.models import Room
 from plans import availability, services, submissions
 from plans.models import Appointment, BookingSubmission, Session
 from tests import factories
 from tests.factories import book
-
-
-@pytest.fixture
-def monday():
-    today = ClinicSettings.load().today()
-    return today + timedelta(days=7 - today.weekday() + 7)  # Monday after next
-
-
-@pytest.fixture
-def plan(clinician, patient, monday):
-    for weekday in range(5):
-        OpeningHours.objects.create(weekday=weekday, opens=time(9), closes=time(18))
-    factories.make_room("Room 1")
-    factories.make_screening(patient, clinician)
-    return factories.make_plan(
-        patient=patient,
-        protocol=factories.make_protocol("6 sessions every 2 weeks ±2 days"),
-        clinician=clinician,
-        start_date=monday,
-    )
 
 
 def messages_of(response) -> list[str]:

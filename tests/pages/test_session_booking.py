@@ -16,26 +16,6 @@ from tests.factories import book
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def monday():
-    today = ClinicSettings.load().today()
-    return today + timedelta(days=7 - today.weekday() + 7)  # Monday after next
-
-
-@pytest.fixture
-def plan(clinician, patient, monday):
-    for weekday in range(5):
-        OpeningHours.objects.create(weekday=weekday, opens=time(9), closes=time(18))
-    factories.make_room("Room 1")
-    factories.make_screening(patient, clinician)
-    return factories.make_plan(
-        patient=patient,
-        protocol=factories.make_protocol("6 sessions every 2 weeks ±2 days"),
-        clinician=clinician,
-        start_date=monday,
-    )
-
-
 def slot_data(slot) -> dict:
     return {
         "starts_at": slot.start.isoformat(),
