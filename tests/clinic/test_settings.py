@@ -25,8 +25,9 @@ def manage(*args, **env):
     )
 
 
-def test_deploy_check_is_clean_in_production():
-    result = manage(
+def deploy_check(**env):
+    """`check --deploy` failing on warnings, with production's settings (and `env`)."""
+    return manage(
         "check",
         "--deploy",
         "--fail-level",
@@ -34,22 +35,18 @@ def test_deploy_check_is_clean_in_production():
         DJANGO_DEBUG="false",
         SECRET_KEY="k" * 20 + "-production-secret-" + "z" * 20,
         ALLOWED_HOSTS="clinic.example",
+        **env,
     )
+
+
+def test_deploy_check_is_clean_in_production():
+    result = deploy_check()
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
 def test_deploy_check_warns_when_two_factor_is_not_required():
-    result = manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="false",
-        SECRET_KEY="k" * 20 + "-production-secret-" + "z" * 20,
-        ALLOWED_HOSTS="clinic.example",
-        CLINIC_REQUIRE_TWO_FACTOR="false",
-    )
+    result = deploy_check(CLINIC_REQUIRE_TWO_FACTOR="false")
     assert result.returncode != 0
     assert "clinic.W001" in result.stderr + result.stdout
 
