@@ -33,6 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
 from django.conf import settings
@@ -44,6 +45,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import booking  # noqa: E402  (bench/booking.py: its throwaway database)
 from auditlog.models import LogEntry  # noqa: E402
 from auditlog.registry import auditlog  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -60,23 +62,6 @@ PARIS = ZoneInfo("Europe/Paris")
 SAVES, M2M_CHANGES, BULKS = int(os.environ.get("BENCH_SAVES", 400)), 200, 20
 START = datetime(2027, 1, 4, 9, tzinfo=PARIS)
 CONFIGURATIONS = ("none", "simple-history", "auditlog")
-
-
-def create_database() -> str:
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor == "postgresql":
-        test = settings.DATABASES["default"].setdefault("TEST", {})
-        test["NAME"] = f"bench_audit_{os.getpid()}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    return old_name
-
-
-def database_name() -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-    return f"{connection.display_name} {connection.Database.sqlite_version}"
 
 
 def use(configuration: str) -> None:
@@ -194,10 +179,10 @@ def run(clinic: Clinic, configuration: str) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
-    old_name = create_database()
+    old_name = booking.create_database("bench_audit")
     try:
         clinic = Clinic()
-        print(f"{database_name()}: {SAVES} saves, {M2M_CHANGES} m2m changes, {BULKS} bulks")
+        print(f"{booking.database_name()}: {SAVES} saves, {M2M_CHANGES} m2m changes, {BULKS} bulks")
         results = {configuration: run(clinic, configuration) for configuration in CONFIGURATIONS}
         use("none")
         history = Appointment.trail.model.objects.count()
@@ -217,7 +202,7 @@ def main() -> None:
         )
     finally:
         settings.SIMPLE_HISTORY_ENABLED = True
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+        booking.destroy_database(old_name)
 
 
 if __name__ == "__main__":

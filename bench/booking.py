@@ -78,13 +78,13 @@ SEED = 4
 # --- the throwaway database ---------------------------------------------------------------
 
 
-def create_database() -> str:
+def create_database(prefix: str = "bench_booking") -> str:
     """Create and migrate a test database of our own; returns the name to restore."""
     old_name = connection.settings_dict["NAME"]
     if connection.vendor == "postgresql":
         # `test_<name>` is the test suite's: never clobber it while others run tests.
         test = settings.DATABASES["default"].setdefault("TEST", {})
-        test["NAME"] = f"bench_booking_{os.getpid()}"
+        test["NAME"] = f"{prefix}_{os.getpid()}"
         assert connection.settings_dict["TEST"]["NAME"] == test["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     return old_name
