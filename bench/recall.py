@@ -30,6 +30,7 @@ django.setup()
 
 import schedule  # noqa: E402  (bench/schedule.py: the day it measures)
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
@@ -120,7 +121,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         client = Client()
-        client.login(username="desk", password="bench")
+        client.force_login(get_user_model().objects.get(username="desk"))
         recall_url, day_url = "/recall/", f"/schedule/{day.isoformat()}/"
         page = client.get(recall_url).content.decode()  # warm the caches
         client.get(day_url)

@@ -30,6 +30,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -159,6 +160,7 @@ def build(day: date) -> int:
             blocks_until=starts + timedelta(minutes=35) + buffer,
             clinician=clinicians[c],
             room=rooms[c],
+            recorded_by=None if step.status == Session.Status.BOOKED else clinicians[c],
         )
         for step, (starts, c) in zip(steps, times, strict=True)
     ]
@@ -177,7 +179,7 @@ def main() -> None:
         day = ClinicSettings.load().today()
         total = build(day)
         client = Client()
-        client.login(username="desk", password="bench")
+        client.force_login(get_user_model().objects.get(username="desk"))
         url = f"/schedule/{day.isoformat()}/"
         response = client.get(url)  # warm the template and URL caches
         assert response.status_code == 200, response.status_code
