@@ -16,6 +16,7 @@ from django.db.models import F, Q
 
 from clinic import audit, clock, inputs
 from clinic.rows import by_pk
+from plans import instructions
 
 
 class Weekday(models.IntegerChoices):
@@ -456,3 +457,180 @@ class ProductBatch(models.Model):
 
     def is_expired(self, on: date) -> bool:
         return self.expiry_date < on
+
+
+def _patient_languages():
+    # The patient's languages are the patients app's; it imports this module, so they are
+    # read when the choices are asked for.
+    from patients.models import Patient
+
+    return Patient.Language.choices
+
+
+INSTRUCTION_OFFSET_ORDER = "The shorter offset cannot be longer than the longer one."
+INSTRUCTION_OFFSET_MISSING = "Give the offset: how many days or minutes."
+INSTRUCTION_OFFSET_NOT_DATED = "A rule without a unit has no date: leave the offsets empty."
+INSTRUCTION_ARRIVAL_BEFORE = (
+    "The arrival time comes before the session, and its minutes are the clinic's "
+    "anaesthetic-cream setting: leave the offsets empty."
+)
+INSTRUCTION_FORBIDS_AFTER = "Only a rule after the session can forbid a later treatment."
+
+
+class InstructionRule(models.Model):
+    """An instruction the patient is given before or after each session they are
+    concerned by, as the start of a sentence that `plans.instructions` completes with its
+    dates. Loaded with the defaults of the clinic's domain; admins edit them."""
+
+    class Trigger(models.TextChoices):
+        ASPIRIN_OR_CLOPIDOGREL = (
+            instructions.Trigger.ASPIRIN_OR_CLOPIDOGREL,
+            ("Screening: takes aspirin or clopidogrel"),
+        )
+        RETINOID_CREAMS = instructions.Trigger.RETINOID_CREAMS, "Screening: uses retinoid creams"
+        ANAESTHETIC_CREAM = (
+            instructions.Trigger.ANAESTHETIC_CREAM,
+            ("Screening: wants anaesthetic cream"),
+        )
+        MALE = instructions.Trigger.MALE, "The patient is a man"
+        EVERY_SESSION = instructions.Trigger.EVERY_SESSION, "Every session"
+
+    class When(models.TextChoices):
+        BEFORE = instructions.When.BEFORE, "Before the session"
+        AFTER = instructions.When.AFTER, "After the session"
+
+    class Unit(models.TextChoices):
+        NONE = "", "No date"
+        DAY = instructions.OffsetUnit.DAY, "Days"
+        MINUTE = instructions.OffsetUnit.MINUTE, "Minutes"
+        ARRIVAL = instructions.OffsetUnit.ARRIVAL, "The arrival time for the anaesthetic cream"
+
+    key = models.SlugField(
+        max_length=60, unique=True, help_text="A short name that stays the same: stop-aspirin."
+    )
+    position = models.PositiveSmallIntegerField(default=10, help_text="Order on the page.")
+    trigger = models.CharField(max_length=40, choices=Trigger.choices)
+    when = models.CharField(max_length=6, choices=When.choices)
+    offset_unit = models.CharField(
+        "counted in", max_length=8, choices=Unit.choices, blank=True, default=""
+    )
+    offset_min = models.PositiveSmallIntegerField(
+        "offset (from)", null=True, blank=True, help_text='"2" of "2-3 days".'
+    )
+    offset_max = models.PositiveSmallIntegerField(
+        "offset (to)",
+        null=True,
+        blank=True,
+        help_text='"3" of "2-3 days": the date counts this end, so a pause is long enough.',
+    )
+    text = models.CharField(
+        max_length=300,
+        help_text=(
+            "The start of the sentence, in English. The dates are added: before, days: "
+            '"… from Tuesday 3 March (3 days before your session)"; 0 days: "… on Friday 6 '
+            'March (the day of your session)"; minutes or arrival: "… at 09:30 (30 minutes '
+            'before your session)"; after: "… until Friday 13 March (7 days after your '
+            'session)"; no date: the text alone.'
+        ),
+    )
+    methods = models.ManyToManyField(
+        Method,
+        blank=True,
+        related_name="instruction_rules",
+        help_text="The sessions of these methods; leave empty for every method.",
+    )
+    forbids_methods = models.ManyToManyField(
+        Method,
+        blank=True,
+        related_name="+",
+        verbose_name="forbids",
+        help_text=(
+            "Treatments of another method not to book while this after-session rule runs "
+            "(laser after mesotherapy): booking one asks for a reason."
+        ),
+    )
+    is_active = models.BooleanField(default=True)
+
+    trail = audit.trail(m2m_fields=["methods", "forbids_methods"])
+
+    class Meta:
+        ordering = ["position", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offset_min__isnull=True)
+                | Q(offset_max__isnull=True)
+                | Q(offset_min__lte=F("offset_max")),
+                name="instruction_offset_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(offset_unit__in=["", "arrival"], offset_min__isnull=True)
+                | Q(offset_unit__in=["day", "minute"], offset_max__isnull=False),
+                name="instruction_offset_shape",
+            ),
+            models.CheckConstraint(
+                condition=~Q(offset_unit="arrival") | Q(when="before"),
+                name="instruction_arrival_before",
+            ),
+            models.CheckConstraint(
+                condition=Q(offset_max__isnull=True) | Q(offset_max__lte=1440),
+                name="instruction_offset_at_most_1440",
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def clean(self):
+        errors = {}
+        low, high = self.offset_min, self.offset_max
+        if self.offset_unit in (self.Unit.DAY, self.Unit.MINUTE):
+            if high is None:
+                errors["offset_max"] = INSTRUCTION_OFFSET_MISSING
+            elif low is not None and low > high:
+                errors["offset_min"] = INSTRUCTION_OFFSET_ORDER
+            elif high > 1440:
+                errors["offset_max"] = "Use at most 1440."
+        elif self.offset_unit == self.Unit.ARRIVAL:
+            if low is not None or high is not None or self.when != self.When.BEFORE:
+                errors["offset_unit"] = INSTRUCTION_ARRIVAL_BEFORE
+        elif low is not None or high is not None:
+            errors["offset_unit"] = INSTRUCTION_OFFSET_NOT_DATED
+        if errors:
+            raise ValidationError(errors)
+
+    def as_rule(self) -> instructions.Rule:
+        """The pure rule (uses prefetched `translations`, `forbids_methods`, `methods`)."""
+        return instructions.Rule(
+            key=self.key,
+            trigger=self.trigger,
+            when=self.when,
+            text=self.text,
+            unit=self.offset_unit or None,
+            offset_min=self.offset_min,
+            offset_max=self.offset_max,
+            translations={t.language: t.text for t in self.translations.all()},
+            forbids=frozenset(method.pk for method in self.forbids_methods.all()),
+            methods=frozenset(method.pk for method in self.methods.all()),
+        )
+
+
+class InstructionTranslation(models.Model):
+    """A rule's text in a patient's language (the dates around it are written by
+    `plans.instructions` for the languages it knows: English and French)."""
+
+    rule = models.ForeignKey(InstructionRule, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=5, choices=_patient_languages)
+    text = models.CharField(max_length=300)
+
+    trail = audit.trail()
+
+    class Meta:
+        ordering = ["rule", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "language"], name="instruction_translation_once_per_language"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} ({self.language})"

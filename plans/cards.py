@@ -15,14 +15,14 @@ positions are classes defined in `static/clinic/grid.css`).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString
 
-from plans import safety
+from plans import instructions, safety
 
 if TYPE_CHECKING:
     from plans.selectors import CardRow, Column, Hour, Recall
@@ -102,8 +102,9 @@ def to_card(
     url = esc(url_pattern).replace("/0/", f"/{row.session_id}/", 1)
     meta = f"{esc(f'session {row.number} of {row.of}')} · {esc(row.protocol)}"
     if row.wants_cream and live:
-        arrival = hh_mm(starts - timedelta(minutes=cream_minutes))
-        meta = f'<span class="booking-arrival">Arrive {arrival}</span> · {meta}'
+        # The one arrival time: the patient's cream instruction says the same.
+        arrive = hh_mm(instructions.arrival(starts, cream_minutes))
+        meta = f'<span class="booking-arrival">Arrive {arrive}</span> · {meta}'
     parts = [
         f'<div class="booking-body status-{esc(status)}'
         f'{" needs-rebooking" if row.needs_rebooking else ""}" id="booking-{pk}">'

@@ -9,6 +9,7 @@ markup is built once in Python from its row (`plans.cards`).
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -19,9 +20,9 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from clinic.models import Clinician, Room
+from clinic.models import Clinician, ClinicSettings, InstructionRule, Room
 from patients.models import Patient, Screening
-from plans import cards, safety, slots, sql
+from plans import cards, instructions, safety, slots, sql
 from plans.calendar import ClinicCalendar, Closed, Listed, listed_clinicians, listed_room
 from plans.models import Appointment, Session, TreatmentPlan
 
@@ -605,3 +606,75 @@ def past_overrides(plan: TreatmentPlan) -> list:
             seen.add(row.override_at)
             overrides.append(row)
     return overrides
+
+
+# --- instructions with real dates ---------------------------------------------------------
+
+
+def instruction_rules() -> list[instructions.Rule]:
+    """The clinic's active instruction rules, in order, as the pure module takes them.
+    Four queries."""
+    rows = InstructionRule.objects.filter(is_active=True).prefetch_related(
+        "translations", "forbids_methods", "methods"
+    )
+    return [row.as_rule() for row in rows]
+
+
+def patient_facts(patient_ids) -> dict[int, instructions.PatientFacts]:
+    """What triggers instructions for each patient: the answers of their latest screening
+    (the one the schedule's cards read), their sex, and their language. Two queries."""
+    people = Patient.objects.filter(pk__in=patient_ids).values_list(
+        "pk", "sex", "preferred_language"
+    )
+    answers = [field.value for field in instructions.SCREENING_TRIGGERS]
+    latest: dict[int, frozenset[str]] = {}
+    screenings = (
+        Screening.objects.filter(patient_id__in=patient_ids)
+        .order_by("patient_id", "-screened_on", "-id")
+        .values_list("patient_id", *answers)
+    )
+    for patient_id, *values in screenings:
+        if patient_id not in latest:
+            latest[patient_id] = frozenset(a for a, yes in zip(answers, values, strict=True) if yes)
+    facts = {}
+    for pk, sex, language in people:
+        triggers = set(latest.get(pk, ()))
+        if sex == Patient.Sex.MALE:
+            triggers.add(instructions.Trigger.MALE)
+        facts[pk] = instructions.PatientFacts(frozenset(triggers), language)
+    return facts
+
+
+def appointment_instructions(
+    appointments: Sequence[Appointment],
+    *,
+    clinic: ClinicSettings | None = None,
+    rules: Sequence[instructions.Rule] | None = None,
+) -> dict[int, list[instructions.DatedInstruction]]:
+    """Each appointment's dated instructions (by appointment id), in the patient's
+    language, on the clinic's clock. Computed, never stored: an appointment that moves
+    takes its sentences with it. A fixed number of queries whatever the number of
+    appointments: the clinic's settings and the rules (none when given), the patients
+    and their screenings, the appointments' methods."""
+    if not appointments:
+        return {}
+    clinic = clinic or ClinicSettings.load()
+    rules = instruction_rules() if rules is None else rules
+    facts = patient_facts({appointment.patient_id for appointment in appointments})
+    methods = dict(
+        Appointment.objects.filter(pk__in=[a.pk for a in appointments]).values_list(
+            "pk", "session__plan__protocol__method_id"
+        )
+    )
+    tz = clinic.tz
+    return {
+        appointment.pk: instructions.dated_instructions(
+            instructions.Visit(
+                appointment.starts_at, appointment.ends_at, tz, methods.get(appointment.pk)
+            ),
+            facts[appointment.patient_id],
+            rules,
+            cream_minutes=clinic.anaesthetic_cream_minutes,
+        )
+        for appointment in appointments
+    }
