@@ -5,6 +5,7 @@ These are what admins edit in Django admin; the scheduler reads them to know whe
 where a session can take place and what may be injected.
 """
 
+import secrets
 import uuid
 import zoneinfo
 from datetime import date
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from clinic import audit, clock, inputs
 from clinic.rows import by_pk
@@ -40,6 +42,21 @@ def validate_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError(UNKNOWN_TIME_ZONE, code="time_zone") from None
+
+
+FEED_KEY_SALT = "clinic.CalendarFeed"
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(32)
+
+
+WHEN_TO_CALL = (
+    "Call us if the redness or swelling lasts more than 5 days, if a bruise grows, if the "
+    "skin becomes hot, painful or weeps, if you have a fever, or if you see a rash, hives "
+    "or swelling of the lips or eyes (an allergic reaction: call at once, or the emergency "
+    "number when we are closed)."
+)
 
 
 class ClinicSettings(models.Model):
@@ -86,6 +103,16 @@ class ClinicSettings(models.Model):
             "Admins always must. Each user sets up an authenticator app from their "
             "Two-factor page and then gives its code after the password."
         ),
+    )
+    # The clinic's contact, printed on the patient's take-home plan.
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    when_to_call = models.TextField(
+        "when to call us",
+        blank=True,
+        default=WHEN_TO_CALL,
+        help_text="Printed on the take-home plan, beside the clinic's phone number.",
     )
     # Replaced by every change to the hours, closures, staff or rooms: see plans.calendar.
     calendar_token = models.UUIDField(default=uuid.uuid4, editable=False)
@@ -634,3 +661,38 @@ class InstructionTranslation(models.Model):
 
     def __str__(self):
         return f"{self.rule} ({self.language})"
+
+
+class CalendarFeed(models.Model):
+    """A clinician's private calendar feed: a secret address their calendar app reads,
+    without signing in, for the next months of their appointments.
+
+    The secret (`token`) is an HMAC of the clinician and this row's random salt, keyed by
+    the site's SECRET_KEY: nothing secret is stored, and `regenerate` replaces the salt,
+    so the old address stops working at once. Not in the audit trail: its only field is
+    the salt, which must not be kept once replaced.
+    """
+
+    clinician = models.OneToOneField(
+        Clinician, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    salt = models.CharField(max_length=64, default=_new_salt, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    def __str__(self):
+        return f"Calendar feed of {self.clinician}"
+
+    @property
+    def token(self) -> str:
+        return salted_hmac(
+            FEED_KEY_SALT, f"{self.clinician_id}:{self.salt}", algorithm="sha256"
+        ).hexdigest()
+
+    def matches(self, token: str) -> bool:
+        return constant_time_compare(self.token, token)
+
+    def regenerate(self) -> None:
+        """A new secret: the old address stops working."""
+        self.salt = _new_salt()
+        self.created_at = clock.now()
+        self.save(update_fields=["salt", "created_at"])

@@ -31,6 +31,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/two-factor/", two_factor.two_factor, name="two_factor"),
+    path("account/profile/", views.profile, name="profile"),
     path("admin/login/", signin.admin_login),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),

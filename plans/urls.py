@@ -3,7 +3,7 @@ from datetime import date
 from django.urls import path, register_converter
 
 from clinic import inputs
-from plans import views
+from plans import takehome_views, views
 
 
 class DayConverter:
@@ -48,6 +48,22 @@ urlpatterns = [
     path("plans/<int:pk>/book-all/", views.plan_book_all, name="plan_book_all"),
     path("plans/<int:pk>/move-later/", views.plan_move_later, name="plan_move_later"),
     path("plans/<int:pk>/override/", views.plan_override, name="plan_override"),
+    path("plans/<int:pk>/take-home/", takehome_views.plan_take_home, name="plan_take_home"),
+    path(
+        "plans/<int:pk>/take-home.pdf",
+        takehome_views.plan_take_home_pdf,
+        name="plan_take_home_pdf",
+    ),
+    path(
+        "patients/<int:pk>/appointments.ics",
+        takehome_views.patient_appointments_ics,
+        name="patient_appointments_ics",
+    ),
+    path(
+        "calendar/<int:clinician_id>/<slug:token>.ics",
+        takehome_views.calendar_feed,
+        name="calendar_feed",
+    ),
     path("recall/", views.recall_board, name="recall_board"),
     path("rebooking/", views.rebooking_worklist, name="rebooking_worklist"),
 ]

@@ -10,7 +10,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from clinic.models import ClinicSettings
+from clinic.models import CalendarFeed, ClinicSettings
 from plans.models import Appointment, Session
 from tests.pages.data import clinic_day
 
@@ -83,6 +83,12 @@ def pages(d):
         (reverse("screening_detail", args=[d["patient"].pk]), FORBIDDEN, OK, OK),
         # A screening is signed by a clinician: an admin who treats no one is refused.
         (reverse("screening_new", args=[d["patient"].pk]), FORBIDDEN, OK, FORBIDDEN),
+        # The take-home plan and the calendar file are the patient's own dates and
+        # instructions: reception hands them out as clinicians do.
+        (reverse("plan_take_home", args=[d["plan"].pk]), OK, OK, OK),
+        (reverse("plan_take_home_pdf", args=[d["plan"].pk]), OK, OK, OK),
+        (reverse("patient_appointments_ics", args=[d["patient"].pk]), OK, OK, OK),
+        (reverse("profile"), OK, OK, OK),
         (reverse("admin:index"), REDIRECT, REDIRECT, OK),
         (reverse("admin:plans_session_change", args=[d["session"].pk]), REDIRECT, REDIRECT, OK),
         (reverse("admin:plans_appointment_change", args=[booked]), REDIRECT, REDIRECT, OK),
@@ -184,3 +190,13 @@ def test_receptionist_cannot_create_a_plan(client, receptionist, day_data):
     client.force_login(receptionist)
     response = client.post(reverse("plan_new", args=[day_data["patient"].pk]), {})
     assert response.status_code == FORBIDDEN
+
+
+def test_the_calendar_feed_is_the_one_address_read_without_signing_in(client, day_data):
+    """Calendar apps cannot sign in: the feed's secret address is its only key, and
+    without it nothing is found (never a sign-in page saying the address exists)."""
+    feed = CalendarFeed.objects.create(clinician=day_data["clinician"])
+    url = reverse("calendar_feed", args=[feed.clinician_id, feed.token])
+    assert client.get(url).status_code == OK
+    wrong = reverse("calendar_feed", args=[feed.clinician_id, "f" * 64])
+    assert client.get(wrong).status_code == HTTPStatus.NOT_FOUND
