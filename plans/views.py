@@ -489,6 +489,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             "clinician": form.cleaned_data["clinician"],
             "room": form.cleaned_data["room"],
             "confirm_outside": form.cleaned_data["confirm_outside"],
+            "follow_up_reason": form.cleaned_data.get("follow_up_reason", ""),
             "by": request.user,
         }
         with submissions.once(
@@ -515,6 +516,8 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
         if typed is not None and not isinstance(error, safety.Refusal):
             if getattr(error, "code", None) == "outside_window":
                 typed.add_error("confirm_outside", _text(request, error))
+            elif getattr(error, "code", None) == "follow_up":
+                typed.ask_follow_up_reason(_text(request, error))
             else:
                 add_service_errors(typed, error)
             return _slot_page(request, session, appointment=appointment, typed=typed)
