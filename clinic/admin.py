@@ -1,4 +1,5 @@
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.auth import get_user_model
@@ -8,11 +9,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_inputs import BoundedInputsAdmin, bound_admin_of
 from clinic.models import (
+    INSTRUCTION_FORBIDS_AFTER,
     Clinician,
     ClinicSettings,
     Closure,
     Contraindication,
     Equipment,
+    InstructionRule,
+    InstructionTranslation,
     Method,
     OpeningHours,
     Product,
@@ -149,6 +153,51 @@ class ContraindicationAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     list_filter = ["methods"]
     search_fields = ["name", "guidance"]
     filter_horizontal = ["methods"]
+
+
+class InstructionTranslationInline(BoundedInputsAdmin, admin.TabularInline):
+    model = InstructionTranslation
+    extra = 1
+
+
+class InstructionRuleForm(forms.ModelForm):
+    class Meta:
+        model = InstructionRule
+        fields = [
+            "key",
+            "position",
+            "is_active",
+            "trigger",
+            "text",
+            "when",
+            "offset_unit",
+            "offset_min",
+            "offset_max",
+            "methods",
+            "forbids_methods",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("forbids_methods") and cleaned.get("when") != InstructionRule.When.AFTER:
+            self.add_error("forbids_methods", INSTRUCTION_FORBIDS_AFTER)
+        return cleaned
+
+
+@admin.register(InstructionRule)
+class InstructionRuleAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
+    form = InstructionRuleForm
+    list_display = ["key", "text", "trigger", "when", "offset_min", "offset_max", "offset_unit"]
+    list_display_links = ["key", "text"]
+    list_filter = ["when", "trigger", "is_active"]
+    search_fields = ["key", "text", "translations__text"]
+    filter_horizontal = ["methods", "forbids_methods"]
+    inlines = [InstructionTranslationInline]
+    fieldsets = [
+        (None, {"fields": ["key", "position", "is_active", "trigger", "text"]}),
+        ("When", {"fields": ["when", "offset_unit", "offset_min", "offset_max"]}),
+        ("Treatments", {"fields": ["methods", "forbids_methods"]}),
+    ]
 
 
 class ProductBatchInline(BoundedInputsAdmin, admin.TabularInline):

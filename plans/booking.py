@@ -29,8 +29,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic import audit, clock
-from clinic.models import Clinician, ClinicSettings, Closure, Room, TimeOff
-from plans import availability, safety, slots, sql
+from clinic.models import Clinician, ClinicSettings, Closure, InstructionRule, Room, TimeOff
+from plans import availability, instructions, safety, selectors, slots, sql
 from plans.availability import Neighbour, PlanCalendar
 from plans.models import Appointment, BookingLock, Session, TreatmentPlan
 
@@ -54,6 +54,10 @@ NOT_OPEN = "The clinic is not open for all of {start:%H:%M}–{end:%H:%M} on {st
 NOT_WORKING = "{clinician} is not working for all of {start:%H:%M}–{end:%H:%M} on {start:%a %d %b}."
 OUTSIDE_WINDOW = (
     "{when:%a %d %b} is {label} ({earliest:%d %b} – {latest:%d %b}): confirm to book it there."
+)
+FOLLOW_UP_FORBIDDEN = (
+    "{method} on {day:%a %d %b} goes against the instructions of the session on "
+    "{previous:%a %d %b}: “{sentence}”. Give a reason to book it anyway."
 )
 PROPOSAL_STALE = "The plan changed since the proposal was made; please propose again."
 OUTSIDE_NEEDS_CONFIRMATION = (
@@ -164,6 +168,45 @@ def _check_window(session: Session, starts_at: datetime, tz, *, confirmed: bool)
     return bool(days)
 
 
+def _check_follow_up(session: Session, starts_at: datetime, clinic, reason: str) -> str:
+    """Refuse, unless a reason is given, a session of a method that an earlier session
+    of another method forbids on this day (`clinic.InstructionRule.forbids_methods`).
+    The reason is returned, to record on the appointment ("" when none was needed)."""
+    method = session.plan.protocol.method
+    if not InstructionRule.objects.filter(is_active=True, forbids_methods=method).exists():
+        return ""  # one query for the bookings no rule concerns: nearly all of them
+    rules = [rule for rule in selectors.instruction_rules() if method.pk in rule.forbids]
+    longest = max(rule.offset for rule in rules)
+    earlier = list(
+        Appointment.objects.filter(
+            patient_id=session.patient_id,
+            status__in=Appointment.OCCUPYING,
+            starts_at__lt=starts_at,
+            starts_at__gte=starts_at - timedelta(days=longest + 1),
+        )
+        .exclude(session__plan__protocol__method=method)
+        .order_by("-starts_at")
+    )
+    found = selectors.appointment_instructions(earlier, clinic=clinic, rules=rules)
+    day = starts_at.astimezone(clinic.tz).date()
+    for appointment in earlier:
+        forbidden = instructions.forbidden_after(found[appointment.pk], method.pk, day)
+        if forbidden is None:
+            continue
+        if reason.strip():
+            return reason.strip()
+        raise ValidationError(
+            FOLLOW_UP_FORBIDDEN.format(
+                method=method,
+                day=day,
+                previous=appointment.starts_at.astimezone(clinic.tz),
+                sentence=forbidden.sentence,
+            ),
+            code="follow_up",
+        )
+    return ""
+
+
 def _check_no_overlap(bookings: Sequence[Appointment], *, exclude: Sequence[int] = ()) -> None:
     """One query: does any occupying appointment overlap these, for the same clinician,
     room or patient?"""
@@ -223,11 +266,14 @@ def appointment_book(
     now: datetime | None = None,
     by=None,
     confirm_outside: bool = False,
+    follow_up_reason: str = "",
 ) -> Booked:
     """Book a session still to book at `starts_at` with this clinician and room.
 
     Outside the session's window only when `confirm_outside` (recorded on the
-    appointment). Later booked sessions it comes too close to are reported, not moved.
+    appointment); against an earlier session's instructions only with
+    `follow_up_reason` (recorded too). Later booked sessions it comes too close to are
+    reported, not moved.
     """
     now = now or clock.now()
     with transaction.atomic():
@@ -242,9 +288,11 @@ def appointment_book(
         others = availability.neighbours(plan.pk, exclude_session=session.pk)
         _check_time(session, starts_at, clinician, room, now=now, calendar=calendar, others=others)
         outside = _check_window(session, starts_at, clinic.tz, confirmed=confirm_outside)
+        reason = _check_follow_up(session, starts_at, clinic, follow_up_reason)
         appointment = _new_appointment(
             session, starts_at, clinician, room, clinic, outside=outside, by=by
         )
+        appointment.follow_up_reason = reason
         _check_no_overlap([appointment])
 
         def write():
@@ -267,8 +315,10 @@ def appointment_move(
     now: datetime | None = None,
     by=None,
     confirm_outside: bool = False,
+    follow_up_reason: str = "",
 ) -> Booked:
-    """Move a booked appointment; it comes off the rebooking worklist.
+    """Move a booked appointment; it comes off the rebooking worklist. Against an earlier
+    session's instructions only with `follow_up_reason`, as a booking.
 
     It must keep its spacing from the session before; the later booked sessions it now
     comes too close to are reported, not refused, so they can be moved in the same step.
@@ -290,6 +340,7 @@ def appointment_move(
         current.outside_window = _check_window(
             session, starts_at, clinic.tz, confirmed=confirm_outside
         )
+        current.follow_up_reason = _check_follow_up(session, starts_at, clinic, follow_up_reason)
         _place(current, starts_at, clinician, room, session, clinic)
         current.needs_rebooking = False
         current.changed_by = by
@@ -304,6 +355,7 @@ def appointment_move(
                     "room",
                     "outside_window",
                     "needs_rebooking",
+                    "follow_up_reason",
                     "changed_by",
                     "changed_at",
                 ]

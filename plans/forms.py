@@ -229,9 +229,19 @@ class TypedTimeForm(forms.Form):
     confirm_outside = forms.BooleanField(
         label="Book it even if it is outside the session's window", required=False
     )
+    # Hidden until a booking goes against an earlier session's instructions
+    # (`ask_follow_up_reason`); then kept visible while it holds a reason.
+    follow_up_reason = forms.CharField(
+        label="Reason to book it despite the instructions",
+        max_length=300,
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args, plan: TreatmentPlan, tz, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.data.get("follow_up_reason"):
+            self.fields["follow_up_reason"].widget = forms.TextInput()
         self.tz = tz
         method = plan.protocol.method
         self.fields["clinician"].queryset = Clinician.objects.filter(
@@ -245,3 +255,8 @@ class TypedTimeForm(forms.Form):
         if data.get("day") and data.get("time"):
             data["starts_at"] = slots.local_moment(data["day"], data["time"], self.tz)
         return data
+
+    def ask_follow_up_reason(self, message: str) -> None:
+        """Show the reason field, with why it is needed."""
+        self.fields["follow_up_reason"].widget = forms.TextInput()
+        self.add_error("follow_up_reason", message)

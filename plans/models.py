@@ -519,6 +519,12 @@ class Appointment(models.Model):
         help_text="Set when a closure, time off or re-planning leaves it invalid: it is on "
         "reception's rebooking worklist until moved.",
     )
+    follow_up_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why it was booked although an earlier session's instructions forbid it "
+        "(a laser session within a week after mesotherapy).",
+    )
     arrived_at = models.DateTimeField(null=True, blank=True)
     areas_treated = models.ManyToManyField(
         TreatmentArea, through=AppointmentArea, blank=True, related_name="+"

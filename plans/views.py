@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic import access, clock, inputs
 from clinic.forms import add_service_errors
-from clinic.models import Clinician, Room, Weekday
+from clinic.models import Clinician, InstructionRule, Room, Weekday
 from plans import availability, booking, cards, engine, safety, selectors, services, submissions
 from plans.calendar import clinic_calendar
 from plans.forms import (
@@ -33,6 +33,7 @@ from plans.forms import (
     SlotForm,
     TypedTimeForm,
 )
+from plans.instructions import When
 from plans.models import Appointment, Protocol, Session
 from plans.slots import Slot
 
@@ -198,6 +199,40 @@ def schedule_week(request: HttpRequest, clinician_id: int | None = None, day=Non
 # --- one session and its appointments -------------------------------------------------
 
 
+@dataclass(frozen=True)
+class InstructionLine:
+    sentence: str
+    language: str
+    reason: str  # what triggered it, for those who may read the screening; else ""
+
+
+@dataclass(frozen=True)
+class InstructionPart:
+    heading: str
+    lines: list[InstructionLine]
+
+
+TRIGGER_LABELS = dict(InstructionRule.Trigger.choices)
+
+
+def _instruction_parts(found, *, sees_clinical: bool) -> list[InstructionPart]:
+    """An appointment's sentences before and after the session. Reception reads the
+    patient's own words only: what in the screening triggered them is for clinicians."""
+    parts = []
+    for when, heading in ((When.BEFORE, "Before the session"), (When.AFTER, "After the session")):
+        lines = [
+            InstructionLine(
+                i.sentence,
+                i.language,
+                TRIGGER_LABELS.get(i.trigger, "") if sees_clinical else "",
+            )
+            for i in found
+            if i.when == when
+        ]
+        parts.append(InstructionPart(heading, lines))
+    return parts if any(part.lines for part in parts) else []
+
+
 def _roles(request: HttpRequest) -> dict:
     return {
         "can_record": access.records_treatment(request.user),
@@ -219,6 +254,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     uses = ()
     if current and current.status == Appointment.Status.DONE and roles["sees_clinical"]:
         uses = current.product_uses.select_related("batch__product")
+    instructions = []
+    if current is not None and current.is_live:
+        found = selectors.appointment_instructions([current], clinic=request.clinic)
+        instructions = _instruction_parts(found[current.pk], sees_clinical=roles["sees_clinical"])
     return render(
         request,
         "plans/session_detail.html",
@@ -228,6 +267,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "cancel_form": CancelForm(),
             "uses": uses,
+            "instructions": instructions,
             **roles,
         },
     )
@@ -449,6 +489,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             "clinician": form.cleaned_data["clinician"],
             "room": form.cleaned_data["room"],
             "confirm_outside": form.cleaned_data["confirm_outside"],
+            "follow_up_reason": form.cleaned_data.get("follow_up_reason", ""),
             "by": request.user,
         }
         with submissions.once(
@@ -475,6 +516,8 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
         if typed is not None and not isinstance(error, safety.Refusal):
             if getattr(error, "code", None) == "outside_window":
                 typed.add_error("confirm_outside", _text(request, error))
+            elif getattr(error, "code", None) == "follow_up":
+                typed.ask_follow_up_reason(_text(request, error))
             else:
                 add_service_errors(typed, error)
             return _slot_page(request, session, appointment=appointment, typed=typed)
@@ -555,6 +598,14 @@ def _plan_page(request: HttpRequest, plan, override_form: OverrideForm | None = 
             session.outside = availability.window_label(session, session.current.starts_at, tz)
     safety_now = _safety(plan)
     roles = _roles(request)
+    live = [s.current for s in sessions if s.current is not None and s.current.is_live]
+    found = selectors.appointment_instructions(live, clinic=request.clinic)
+    for session in sessions:
+        session.instructions = []
+        if session.current is not None and session.current.pk in found:
+            session.instructions = _instruction_parts(
+                found[session.current.pk], sees_clinical=roles["sees_clinical"]
+            )
     return render(
         request,
         "plans/plan_detail.html",

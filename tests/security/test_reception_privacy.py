@@ -40,7 +40,7 @@ from clinic.models import (
     TimeOff,
 )
 from patients.models import Patient, Screening
-from plans import safety, services
+from plans import safety, selectors, services
 from plans.models import Appointment, Session, TreatmentPlan
 from tests import factories
 from tests.factories import book
@@ -124,6 +124,15 @@ class Planted:
         if model in planted:
             return planted[model]
         return [row for row in [model._default_manager.first()] if row is not None]
+
+    @property
+    def own_words(self) -> tuple[str, ...]:
+        """The patients' own instructions ("Stop aspirin or clopidogrel from ..."), which
+        reception may read: the patient must do it. What in the screening triggered it,
+        it may not."""
+        live = [self.held, self.today_booked]
+        found = selectors.appointment_instructions(live)
+        return tuple({i.sentence for sentences in found.values() for i in sentences})
 
     @property
     def days(self) -> list[date]:
@@ -371,8 +380,11 @@ def user_of(request, role: str):
     return getattr(user, "user", user)  # the clinician fixture is a Clinician row
 
 
-def leaks(text: str) -> list[str]:
-    """The medical data a page shows: markers, and findings in plain words."""
+def leaks(text: str, own_words: tuple[str, ...] = ()) -> list[str]:
+    """The medical data a page shows: markers, and findings in plain words, outside the
+    patients' own instruction sentences (`own_words`)."""
+    for sentence in own_words:
+        text = text.replace(html.escape(sentence), "").replace(sentence, "")
     found = re.findall(rf"{MARKER}[\w-]+", text)
     lowered = text.lower()
     return found + [word for word in PLAIN_FINDINGS if word.lower() in lowered]
@@ -417,7 +429,8 @@ def test_no_medical_data_reaches_reception_on_any_url(client, request, planted, 
 
     print(f"\n{len(pages)} URLs walked as {role}")
     if role in ("anonymous", "receptionist"):
-        leaked = {url: found for url, text in pages.items() if (found := leaks(text))}
+        own = planted.own_words
+        leaked = {url: found for url, text in pages.items() if (found := leaks(text, own))}
         assert leaked == {}
     if role == "clinician":
         seen = {marker for text in pages.values() for marker in leaks(text)}
@@ -479,7 +492,8 @@ def test_reception_is_told_whom_to_ask_never_why(client, receptionist, planted):
 
     told = answers(client, planted)
 
-    assert {label: found for label, text in told.items() if (found := leaks(text))} == {}
+    own = planted.own_words
+    assert {label: found for label, text in told.items() if (found := leaks(text, own))} == {}
     assert [label for label, text in told.items() if ask not in text] == []
     assert Appointment.objects.filter(session__plan=planted.blocked).count() == 1
 
@@ -504,7 +518,8 @@ def test_reception_forms_show_nothing_medical(client, receptionist, planted):
     ]
     told = [client.post(url, data, headers=headers, follow=True) for url, data, headers in posts]
 
-    assert [leaks(response.content.decode()) for response in told] == [[]] * len(posts)
+    own = planted.own_words
+    assert [leaks(r.content.decode(), own) for r in told] == [[]] * len(posts)
     assert [response.status_code for response in told][-4:] == [HTTPStatus.FORBIDDEN] * 4
     planted.blocked.refresh_from_db()
     assert planted.blocked.override_at is None
@@ -539,3 +554,19 @@ def test_the_recall_board_marks_the_plan_for_reception_instead_of_booking(
     worklist = html.unescape(client.get(reverse("rebooking_worklist")).content.decode())
     assert safety.NEEDS_REVIEW.format(clinician=planted.clinician) in worklist
     assert reverse("appointment_move", args=[planted.held.pk]) not in worklist
+
+
+def test_reception_reads_the_patients_instructions_not_what_triggered_them(
+    client, receptionist, clinician, planted
+):
+    url = reverse("session_detail", args=[planted.held.session_id])
+    own = planted.own_words
+    held = [i.sentence for i in selectors.appointment_instructions([planted.held])[planted.held.pk]]
+    assert any(sentence.startswith("Stop aspirin or clopidogrel from") for sentence in held)
+    client.force_login(receptionist)
+    page = client.get(url).content.decode()
+    assert [s for s in held if html.escape(s) not in page] == []
+    assert "Screening:" not in page and leaks(page, own) == []
+    client.force_login(clinician.user)
+    page = html.unescape(client.get(url).content.decode())
+    assert "(Screening: takes aspirin or clopidogrel)" in page
