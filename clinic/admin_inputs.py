@@ -2,9 +2,9 @@
 
 Django admin re-renders an autocomplete field with whatever was posted, querying the
 database with it (a posted "nan" is a server error there), and reads a date hierarchy's
-year from the address without bounds (a year of 2⁶³ overflows). `BoundedInputsAdmin`
-makes both what they are elsewhere: a field error and a changelist that says its filters
-could not be read.
+year from the address without bounds (a year of 2⁶³ overflows); PostgreSQL refuses a
+NUL byte in a text filter. `BoundedInputsAdmin` makes these what they are elsewhere: a
+field error and a changelist that says its filters could not be read.
 """
 
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -33,6 +33,11 @@ class IdAutocompleteSelectMultiple(_OnlyIds, AutocompleteSelectMultiple):
 
 class BoundedChangeList(ChangeList):
     def get_filters(self, request):
+        # PostgreSQL's text cannot hold a NUL byte: a filter or search carrying one would
+        # be a server error there, and is never something typed.
+        for _, values in request.GET.lists():
+            if any("\x00" in value for value in values):
+                raise IncorrectLookupParameters("a filter holds a NUL character")
         try:
             filters = super().get_filters(request)
         except (OverflowError, ValueError) as error:
