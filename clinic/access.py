@@ -26,6 +26,9 @@ ADD_SCREENING = "patients.add_screening"
 # Screenings and every clinical note (plan and session notes) share one permission:
 # whoever may not read the screening may not read what the clinician wrote either.
 VIEW_CLINICAL = "patients.view_screening"
+# A patient's consents name their treatments: medical, for clinicians.
+VIEW_CONSENT = "patients.view_signedconsent"
+ADD_CONSENT = "patients.add_signedconsent"
 
 
 def require(user, permission: str) -> None:

@@ -13,6 +13,8 @@ from clinic.models import (
     Clinician,
     ClinicSettings,
     Closure,
+    ConsentForm,
+    ConsentFormVersion,
     Contraindication,
     Equipment,
     InstructionRule,
@@ -221,6 +223,29 @@ class ProductBatchAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
     search_fields = ["lot_number", "product__name"]
     list_select_related = ["product"]
     date_hierarchy = "expiry_date"
+
+
+class ConsentFormVersionInline(BoundedInputsAdmin, admin.StackedInline):
+    model = ConsentFormVersion
+    extra = 0
+    fields = ["number", "published_on", "text"]
+
+
+@admin.register(ConsentForm)
+class ConsentFormAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
+    """A new wording is a new version (the highest number is in force): patients who
+    signed an older one sign again before their next booking. A signed version cannot
+    be changed or deleted."""
+
+    list_display = ["title", "method", "is_active", "asks_signature", "version_in_force"]
+    list_filter = ["is_active"]
+    list_select_related = ["method"]
+    inlines = [ConsentFormVersionInline]
+
+    @admin.display(description="version in force")
+    def version_in_force(self, form):
+        version = form.current()
+        return version.number if version else "none: booking is not held"
 
 
 # The apps before this one register these; their filters and forms get the same bounds.

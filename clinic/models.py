@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from clinic import audit, clock, inputs
@@ -696,3 +697,69 @@ class CalendarFeed(models.Model):
         self.salt = _new_salt()
         self.created_at = clock.now()
         self.save(update_fields=["salt", "created_at"])
+
+
+def _today_here() -> date:
+    # The day in the zone of the request (the clinic's, activated by its middleware).
+    return clock.today(timezone.get_current_timezone())
+
+
+CONSENT_VERSION_SIGNED = (
+    "Patients have signed this version: publish a new version instead of changing it."
+)
+
+
+class ConsentForm(models.Model):
+    """A method's consent form. Its text is versioned (`ConsentFormVersion`): the highest
+    number is the one in force, and booking a plan of the method needs the patient's
+    signature of that version, as it needs a screening. Publishing a new version asks
+    every patient to sign again before their next booking."""
+
+    method = models.OneToOneField(Method, on_delete=models.PROTECT, related_name="consent_form")
+    title = models.CharField(max_length=160)
+    is_active = models.BooleanField(
+        default=True, help_text="While active, booking the method needs the form signed."
+    )
+    asks_signature = models.BooleanField(
+        default=False,
+        help_text="Each consent keeps the patient's signature: drawn on the tablet or a "
+        "scanned signed form.",
+    )
+
+    trail = audit.trail()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def current(self) -> "ConsentFormVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class ConsentFormVersion(models.Model):
+    """One wording of a consent form, as patients sign it: fixed once signed."""
+
+    form = models.ForeignKey(ConsentForm, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField(help_text="What the patient reads and signs.")
+    published_on = models.DateField(default=_today_here)
+
+    trail = audit.trail()
+
+    class Meta:
+        ordering = ["form", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "number"], name="consent_version_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="consent_version_from_one"),
+        ]
+
+    def __str__(self):
+        return f"{self.form}, version {self.number}"
+
+    def clean(self):
+        if self.pk and self.signed_consents.exists():
+            saved = ConsentFormVersion.objects.get(pk=self.pk)
+            if (saved.text, saved.number, saved.form_id) != (self.text, self.number, self.form_id):
+                raise ValidationError(CONSENT_VERSION_SIGNED)

@@ -32,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
             "view_clinician",
             "view_closure",
             "view_contraindication",
+            "view_consentform",
+            "view_consentformversion",
         },
         "patients": {
             "view_patient",
@@ -40,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str] | str]] = {
             "view_screening",
             "add_screening",
             "change_screening",
+            "view_signedconsent",
+            "add_signedconsent",
             # The audit trail of the medical record (reception has none of it).
             "view_historicalpatient",
             "view_historicalscreening",

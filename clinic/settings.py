@@ -217,6 +217,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Bootstrap comes from its PyPI package at install time, never from a CDN at run time.
 STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR)]
+# Uploaded files (signed consents) are medical: never served as static files, only by
+# views that check the reader's role. Keep the folder out of the web server's reach.
+MEDIA_ROOT = Path(os.environ.get("CLINIC_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/files/"
+# A scanned consent is a few pages: anything larger is refused at the form.
+CLINIC_UPLOAD_LIMIT = env_int("CLINIC_UPLOAD_LIMIT", 10 * 1024 * 1024)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,11 +1,16 @@
-"""Patient forms: the contact record reception keeps, the search box, the screening."""
+"""Patient forms: the contact record reception keeps, the search box, the screening, the
+consent."""
 
+import base64
+import binascii
 import re
 from datetime import datetime
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.forms.models import model_to_dict
 
@@ -145,3 +150,59 @@ class ScreeningForm(forms.ModelForm):
         """The cleaned fields the service takes as `**findings`."""
         skip = {"screened_on", "allergic_to"}
         return {name: value for name, value in self.cleaned_data.items() if name not in skip}
+
+
+PNG_DATA_URL = "data:image/png;base64,"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SIGNATURE_UNREADABLE = "The drawn signature could not be read: clear it and sign again."
+SCAN_TOO_LARGE = "The scanned form is larger than {megabytes} MB: scan it at a lower resolution."
+SCAN_TYPES = (".pdf", ".png", ".jpg", ".jpeg")
+SCAN_WRONG_TYPE = "Attach the scanned form as a PDF, PNG or JPEG file."
+NOT_AGREED = "Tick this once the patient has read the form and agreed to it."
+
+
+class ConsentSignForm(forms.Form):
+    """The consent a clinician takes: the day, the patient's agreement and, where the form
+    keeps it, the signature drawn on the tablet (`signature`, a PNG the page's script
+    writes) or the scanned signed form. `patients.services.consent_sign` saves it."""
+
+    signed_on = forms.DateField(
+        label="Signed on",
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    agreed = forms.BooleanField(
+        label="The patient has read this version of the form and agrees to it",
+        error_messages={"required": NOT_AGREED},
+    )
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    scan = forms.FileField(
+        label="Scanned signed form",
+        required=False,
+        help_text="PDF, PNG or JPEG, instead of a signature drawn on the tablet.",
+    )
+
+    def clean_signature(self) -> ContentFile | None:
+        drawn = self.cleaned_data["signature"]
+        if not drawn:
+            return None
+        if not drawn.startswith(PNG_DATA_URL) or len(drawn) > 2_000_000:
+            raise forms.ValidationError(SIGNATURE_UNREADABLE)
+        try:
+            png = base64.b64decode(drawn.removeprefix(PNG_DATA_URL), validate=True)
+        except binascii.Error:
+            raise forms.ValidationError(SIGNATURE_UNREADABLE) from None
+        if not png.startswith(PNG_MAGIC):
+            raise forms.ValidationError(SIGNATURE_UNREADABLE)
+        return ContentFile(png, name="signature.png")
+
+    def clean_scan(self):
+        scan = self.cleaned_data["scan"]
+        if not scan:
+            return None
+        limit = settings.CLINIC_UPLOAD_LIMIT
+        if scan.size > limit:
+            raise forms.ValidationError(SCAN_TOO_LARGE.format(megabytes=limit // 1024 // 1024))
+        if not scan.name.lower().endswith(SCAN_TYPES):
+            raise forms.ValidationError(SCAN_WRONG_TYPE)
+        return scan

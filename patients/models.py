@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from clinic import audit, clock, inputs
-from clinic.models import Clinician, Contraindication, Product
+from clinic.models import Clinician, ConsentFormVersion, Contraindication, Product
 
 BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
 SCREENED_IN_FUTURE = "A screening cannot be dated in the future."
@@ -178,3 +178,53 @@ class Screening(models.Model):
             for code in Contraindication.Code.values
             if code != Contraindication.Code.PRODUCT_ALLERGY and getattr(self, code)
         }
+
+
+CONSENT_IN_FUTURE = "A consent cannot be dated in the future."
+CONSENT_BEFORE_VERSION = "This version was published on {day:%d %b %Y}: it cannot be signed before."
+CONSENT_NEEDS_SIGNATURE = (
+    "This form keeps the patient's signature: draw it on the tablet or attach the scanned "
+    "signed form."
+)
+
+
+class SignedConsent(models.Model):
+    """A patient's consent to one version of a method's form: the day, the clinician who
+    took it and, where the form asks for it, the signature drawn on the tablet or the
+    scanned signed form. Medical: only clinicians see it, and its files are served by a
+    view that checks the same."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    version = models.ForeignKey(
+        ConsentFormVersion, on_delete=models.PROTECT, related_name="signed_consents"
+    )
+    signed_on = models.DateField()
+    taken_by = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="+")
+    signature = models.FileField(upload_to="consents/signatures/", blank=True)
+    scan = models.FileField("scanned signed form", upload_to="consents/scans/", blank=True)
+    recorded_at = models.DateTimeField(default=clock.now, editable=False)
+
+    trail = audit.trail()
+
+    class Meta:
+        ordering = ["patient", "-signed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "version"], name="consent_signed_once_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"Consent of {self.patient} to {self.version}"
+
+    def clean(self):
+        errors = {}
+        if self.signed_on and self.signed_on > clock.today(timezone.get_current_timezone()):
+            errors["signed_on"] = CONSENT_IN_FUTURE
+        version = self.version if self.version_id else None
+        if version and self.signed_on and self.signed_on < version.published_on:
+            errors["signed_on"] = CONSENT_BEFORE_VERSION.format(day=version.published_on)
+        if version and version.form.asks_signature and not (self.signature or self.scan):
+            errors["scan"] = CONSENT_NEEDS_SIGNATURE
+        if errors:
+            raise ValidationError(errors)

@@ -10,4 +10,10 @@ urlpatterns = [
     path("patients/<int:pk>/history/", views.patient_history, name="patient_history"),
     path("patients/<int:pk>/screening/", views.screening_detail, name="screening_detail"),
     path("patients/<int:pk>/screening/new/", views.screening_new, name="screening_new"),
+    path(
+        "patients/<int:pk>/consents/<int:version_pk>/sign/",
+        views.consent_new,
+        name="consent_new",
+    ),
+    path("consents/<int:pk>/<str:which>/", views.consent_file, name="consent_file"),
 ]

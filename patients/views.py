@@ -1,17 +1,21 @@
-"""Finding, registering and reading a patient; the screening is for clinicians only."""
+"""Finding, registering and reading a patient; the screening and the consents are for
+clinicians only."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from clinic import access
 from clinic.forms import add_service_errors
+from clinic.models import ConsentFormVersion
 from patients import history, services
-from patients.forms import PatientForm, PatientSearchForm, ScreeningForm
-from patients.models import Screening
+from patients.forms import ConsentSignForm, PatientForm, PatientSearchForm, ScreeningForm
+from patients.models import Screening, SignedConsent
 from plans import safety, selectors
 
 PAGE_SIZE = 25
@@ -71,11 +75,21 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sees_clinical": sees_clinical,
             "can_plan": request.user.has_perm(access.ADD_PLAN),
             "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
+            "consents": _consents(request, patient),
+            "can_take_consent": access.may_sign(request.user, access.ADD_CONSENT),
             "today": today,
             "age": patient.age_on(today),
             "nav": "patients",
         },
     )
+
+
+def _consents(request: HttpRequest, patient) -> dict | None:
+    """The patient's signed consents and the versions still to sign, for clinicians."""
+    if not request.user.has_perm(access.VIEW_CONSENT):
+        return None
+    signed = patient.consents.select_related("version__form", "taken_by__user")
+    return {"signed": list(signed), "to_sign": safety.versions_to_sign(patient.pk)}
 
 
 @require_GET
@@ -145,3 +159,52 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         "patients/screening_form.html",
         {"patient": patient, "form": form, "latest": latest, "nav": "patients"},
     )
+
+
+def consent_new(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
+    """A clinician takes the patient's consent to one version of a form, shown in full:
+    the version they read is the version recorded, even if a newer one is published
+    meanwhile."""
+    patient = access.patient_for(request.user, pk, access.ADD_CONSENT)
+    clinician = access.clinician_required(request.user)
+    version = get_object_or_404(ConsentFormVersion.objects.select_related("form"), pk=version_pk)
+    form = ConsentSignForm(
+        request.POST or None, request.FILES or None, initial={"signed_on": request.clinic.today()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.consent_sign(
+                    patient=patient,
+                    version=version,
+                    taken_by=clinician,
+                    signed_on=form.cleaned_data["signed_on"],
+                    signature=form.cleaned_data["signature"],
+                    scan=form.cleaned_data["scan"],
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{patient.full_name}'s consent to {version} recorded.")
+            return redirect(f"{reverse('patient_detail', args=[patient.pk])}#consents")
+    return render(
+        request,
+        "patients/consent_form.html",
+        {"patient": patient, "version": version, "form": form, "nav": "patients"},
+    )
+
+
+CONSENT_FILES = ("signature", "scan")
+
+
+@require_GET
+def consent_file(request: HttpRequest, pk: int, which: str) -> FileResponse:
+    """A consent's drawn signature or scanned form, for clinicians only: the files are
+    never served as static files."""
+    access.require(request.user, access.VIEW_CONSENT)
+    consent = get_object_or_404(SignedConsent, pk=pk)
+    stored = getattr(consent, which) if which in CONSENT_FILES else None
+    if not stored:
+        raise Http404("This consent has no such file.")
+    name = f"consent-{consent.pk}-{which}{stored.name[stored.name.rfind('.') :]}"
+    return FileResponse(stored.open("rb"), filename=name, as_attachment=which == "scan")

@@ -75,13 +75,15 @@ def to_card(
     place: str,
     status_label: str,
     error: str = "",
+    consent: str = "",
 ) -> Card:
     """The card of one appointment row; every string from the database is escaped.
 
     `url_pattern` is the session page's address for pk 0 and `actions_prefix` the action
     menu's address without the appointment's pk: no `reverse` per card. `place` is the
     room on the clinicians' view, the clinician on the rooms' view; `error` what a
-    service refused, shown on the card answered to htmx.
+    service refused, shown on the card answered to htmx; `consent` what the patient
+    must sign before the session (`safety.consents_due`).
 
     The actions are not printed: `actions_prefix` + pk answers them when the menu opens
     (one form and CSRF token on the page instead of 160); without JavaScript the
@@ -127,6 +129,11 @@ def to_card(
     )
     if row.needs_rebooking and live:
         parts.append('<div class="text-warning-emphasis">Needs rebooking</div>')
+    if consent and live:
+        parts.append(
+            f'<div class="booking-consent text-danger-emphasis" title="{esc(consent)}">'
+            "Consent to sign</div>"
+        )
     if error:
         parts.append(f'<div class="text-danger" role="alert">{escape(error)}</div>')
     parts.append("</div>")
@@ -216,6 +223,14 @@ def recall_rows(
             action = f'<span class="badge text-bg-secondary">{REVIEW_NEEDED}</span>'
             if not sees_clinical:
                 action += f'<div class="small text-secondary">ask {clinician}</div>'
+        elif recall.consent:
+            action = (
+                '<span class="badge text-bg-warning">consent to sign</span>'
+                f'<div class="small text-secondary">{esc(recall.consent)}</div>'
+            )
+            if sees_clinical:
+                url = patient_url.replace("/0/", f"/{row.patient_id}/", 1)
+                action += f'<a class="small" href="{url}#consents">Take consent…</a>'
         else:
             url = book_url.replace("/0/", f"/{row.session_id}/", 1)
             action = f'<a class="btn btn-sm btn-primary" href="{url}{book_suffix}">Book…</a>'

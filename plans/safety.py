@@ -1,5 +1,6 @@
 """Whether a plan may be booked at all: an active plan, a screening, no contraindication
-without a clinician's recorded override, and a clinician and room fit for its method.
+without a clinician's recorded override, the patient's consent to the version in force of
+its method's consent form, and a clinician and room fit for its method.
 
 Checked by every booking service, inside its transaction; the pages ask the same
 functions to say in advance what stands in the way.
@@ -24,8 +25,16 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 
-from clinic.models import Clinician, ClinicSettings, Contraindication, Method, Product, Room
-from patients.models import Screening
+from clinic.models import (
+    Clinician,
+    ClinicSettings,
+    ConsentFormVersion,
+    Contraindication,
+    Method,
+    Product,
+    Room,
+)
+from patients.models import Screening, SignedConsent
 from plans.models import Protocol, TreatmentPlan
 
 # What `review_needed` reads: a write to any of these, or to these many-to-many fields,
@@ -52,6 +61,7 @@ PLAN_NOT_ACTIVE = "This plan is {status}: its sessions can no longer be booked."
 WRONG_CLINICIAN = "{clinician} does not perform {method}."
 WRONG_ROOM = "{room} does not have the equipment for {method}."
 INACTIVE = "{name} is not active any more."
+CONSENT_DUE = "Consent for {method}, version {number}, to be signed."
 
 
 class Refusal(ValidationError):
@@ -200,6 +210,63 @@ def check_safe(plan: TreatmentPlan) -> None:
     found = contraindications(plan, screening)
     if found and not plan.override_covers(screening):
         raise Refusal(CONTRAINDICATED.format(findings=", ".join(found)), plan=plan)
+    due = consent_due(plan)
+    if due:
+        raise ValidationError(due, code="consent_due")
+
+
+def _consents_in_force() -> dict[int, tuple[int, int, str]]:
+    """method id -> (version id, number, method name) of each active consent form's
+    version in force (its highest). One query."""
+    versions = (
+        ConsentFormVersion.objects.filter(form__is_active=True)
+        .order_by("form_id", "number")
+        .values_list("form__method_id", "pk", "number", "form__method__name")
+    )
+    return {method_id: (pk, number, name) for method_id, pk, number, name in versions}
+
+
+def _due(version: tuple[int, int, str]) -> str:
+    _, number, name = version
+    return CONSENT_DUE.format(method=name.lower(), number=number)
+
+
+def consent_due(plan: TreatmentPlan) -> str | None:
+    """What the patient must sign before the plan may be booked ("Consent for
+    electrodermoporation, version 3, to be signed."), or None: their signature of the
+    version in force of the plan's method's form, an older version's not being enough.
+    Two queries (one when no form is in force)."""
+    version = _consents_in_force().get(plan.protocol.method_id)
+    if version is None:
+        return None
+    signed = SignedConsent.objects.filter(patient_id=plan.patient_id, version_id=version[0])
+    return None if signed.exists() else _due(version)
+
+
+def consents_due(plan_ids: Sequence[int]) -> dict[int, str]:
+    """`consent_due` for many plans at once: plan id -> what to sign, for those missing a
+    consent. At most three queries whatever their number (one when no form is in force)."""
+    in_force = _consents_in_force()
+    if not plan_ids or not in_force:
+        return {}
+    plans = list(
+        TreatmentPlan.objects.filter(pk__in=plan_ids, protocol__method_id__in=in_force).values_list(
+            "pk", "patient_id", "protocol__method_id"
+        )
+    )
+    if not plans:
+        return {}
+    signed = set(
+        SignedConsent.objects.filter(
+            patient_id__in={patient_id for _, patient_id, _ in plans},
+            version_id__in=[version[0] for version in in_force.values()],
+        ).values_list("patient_id", "version_id")
+    )
+    return {
+        pk: _due(in_force[method_id])
+        for pk, patient_id, method_id in plans
+        if (patient_id, in_force[method_id][0]) not in signed
+    }
 
 
 def check_resources(plan: TreatmentPlan, clinician: Clinician, room: Room) -> None:
@@ -216,3 +283,24 @@ def check_resources(plan: TreatmentPlan, clinician: Clinician, room: Room) -> No
     required = set(method.required_equipment.values_list("pk", flat=True))
     if not required <= set(room.equipment.values_list("pk", flat=True)):
         raise ValidationError({"room": WRONG_ROOM.format(room=room, method=method)})
+
+
+def versions_to_sign(patient_id: int) -> list[ConsentFormVersion]:
+    """The versions in force the patient must sign before their active plans may be
+    booked, by form title. Three queries."""
+    in_force = _consents_in_force()
+    methods = set(
+        TreatmentPlan.objects.filter(
+            patient_id=patient_id,
+            status=TreatmentPlan.Status.ACTIVE,
+            protocol__method_id__in=in_force,
+        ).values_list("protocol__method_id", flat=True)
+    )
+    wanted = [in_force[method_id][0] for method_id in methods]
+    signed = SignedConsent.objects.filter(patient_id=patient_id, version_id__in=wanted)
+    return list(
+        ConsentFormVersion.objects.filter(pk__in=wanted)
+        .exclude(pk__in=signed.values("version_id"))
+        .select_related("form__method")
+        .order_by("form__title")
+    )

@@ -93,6 +93,12 @@ def _card_rows(tz: ZoneInfo, kind: str, *params) -> tuple[list[CardRow], dict[in
     return rows, {plan_id: ", ".join(names) for plan_id, names in areas.items() if names}
 
 
+def _consents_due(rows: list[CardRow]) -> dict[int, str]:
+    """The consents to sign before the live appointments of `rows` (plan id -> what):
+    one query, three when a consent form is in force."""
+    return safety.consents_due(list({row.plan_id for row in rows if row.status in cards.LIVE}))
+
+
 def _patient_name(row: CardRow) -> str:
     # As Patient.__str__ prints it, without building 160 patients (the tests compare).
     return f"{row.patient_last_name.upper()} {row.patient_first_name}"
@@ -155,6 +161,7 @@ def schedule_card(
     else:
         key, names = row.room_id, _room_names([row.room_id], standing)
     place = names.get(key, "")
+    due = _consents_due(rows)
     return cards.to_card(
         row,
         first_hour=None,
@@ -165,6 +172,7 @@ def schedule_card(
         place=place,
         status_label=STATUS_LABELS[row.status],
         error=error,
+        consent=due.get(row.plan_id, ""),
     )
 
 
@@ -265,6 +273,7 @@ def day_schedule(
         columns = _columns(standing.clinicians, clinicians, _clinicians_listed)
         names = _room_names(rooms, standing)
     url_pattern, actions_prefix = _session_url(), _actions_prefix(day)
+    due = _consents_due(sessions)
     for session in sessions:
         key = session.room_id if by_room else session.clinician_id
         column = columns.get(key)
@@ -280,6 +289,7 @@ def day_schedule(
                 areas=areas.get(session.plan_id, ""),
                 place=names.get(session.clinician_id if by_room else session.room_id, ""),
                 status_label=STATUS_LABELS[session.status],
+                consent=due.get(session.plan_id, ""),
             )
         )
     closures = standing.closed_between(day, day)
@@ -322,6 +332,7 @@ def week_schedule(
         by_day[session.starts.date()].append(session)
     rooms = _room_names({s.room_id for s in sessions}, standing)
     url_pattern = _session_url()
+    due = _consents_due(sessions)
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -341,6 +352,7 @@ def week_schedule(
                 areas=areas.get(session.plan_id, ""),
                 place=rooms.get(session.room_id, ""),
                 status_label=STATUS_LABELS[session.status],
+                consent=due.get(session.plan_id, ""),
             )
             for session in by_day.get(day, ())
         ]
@@ -416,6 +428,7 @@ class Recall:
     state: str  # one of RECALL_STATES
     label: str
     review_needed: bool  # a clinician must review the plan's safety before booking
+    consent: str = ""  # what the patient must sign before booking, if anything
 
 
 @dataclass
@@ -462,8 +475,9 @@ def recall_board(
 ) -> RecallPage:
     """One page (`RECALL_PAGE` rows) of the recall board, most urgent first, each row
     saying whether the plan needs a clinician's safety review before it can be booked.
-    A fixed number of queries whatever the clinic's size: the count, the page, and the
-    reviews the process does not remember (`safety.review_needed`)."""
+    A fixed number of queries whatever the clinic's size: the count, the page, the
+    reviews the process does not remember (`safety.review_needed`) and the consents to
+    sign (`safety.consents_due`)."""
     sessions = recall_sessions(
         today, state=state, protocol_id=protocol_id, clinician_id=clinician_id
     )
@@ -474,8 +488,11 @@ def recall_board(
     values = sessions.values_list(*RECALL_FIELDS)[first : first + RECALL_PAGE]
     rows = [RecallRow(*row) for row in values]
     blocked = safety.review_needed([row.plan_id for row in rows])
+    due = safety.consents_due([row.plan_id for row in rows])
     soon = today + timedelta(days=RECALL_DAYS)
     recalls = [_recall(row, today, soon, row.plan_id in blocked) for row in rows]
+    for recall in recalls:
+        recall.consent = due.get(recall.row.plan_id, "")
     return RecallPage(recalls, current, paginator.count)
 
 

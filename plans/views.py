@@ -382,10 +382,14 @@ def _resources_of(found) -> tuple[dict, dict]:
 def _refusal(request: HttpRequest, plan) -> str:
     """Why the plan cannot be booked now, as this user may read it; "" when it can.
 
-    The remembered reviews answer first (one query); only a plan held up is checked
-    row by row, for its reason.
+    The remembered reviews and the consent answer first (three queries); only a plan held
+    up is checked row by row, for its reason.
     """
-    if plan.status == plan.Status.ACTIVE and plan.pk not in safety.review_needed([plan.pk]):
+    if (
+        plan.status == plan.Status.ACTIVE
+        and plan.pk not in safety.review_needed([plan.pk])
+        and not safety.consent_due(plan)
+    ):
         return ""
     try:
         safety.check_safe(plan)

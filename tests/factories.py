@@ -10,6 +10,8 @@ from clinic import roles
 from clinic.models import (
     Clinician,
     ClinicSettings,
+    ConsentForm,
+    ConsentFormVersion,
     Equipment,
     Method,
     Product,
@@ -18,7 +20,7 @@ from clinic.models import (
     TreatmentArea,
     WorkingHours,
 )
-from patients.models import Patient, Screening
+from patients.models import Patient, Screening, SignedConsent
 from plans import engine, services
 from plans.calendar import calendar_changed
 from plans.models import Appointment, Protocol, Session, TreatmentPlan
@@ -150,3 +152,28 @@ def book(session: Session, starts_at: datetime, clinician, room, **fields) -> Ap
     Session.objects.filter(pk=session.pk).update(status=Session.Status.BOOKED)
     session.refresh_from_db()
     return appointment
+
+
+def make_consent_form(
+    method: Method, *, versions: int = 1, asks_signature: bool = False, **fields
+) -> ConsentForm:
+    """A method's consent form with `versions` versions (the last in force)."""
+    fields.setdefault("title", f"Consent to {method.name.lower()}")
+    form = ConsentForm.objects.create(method=method, asks_signature=asks_signature, **fields)
+    for number in range(1, versions + 1):
+        ConsentFormVersion.objects.create(
+            form=form,
+            number=number,
+            text=f"Version {number}: I consent to {method.name.lower()}.",
+            published_on=date(2020, 1, number),
+        )
+    return form
+
+
+def sign_consent(
+    patient: Patient, version: ConsentFormVersion, clinician: Clinician, **fields
+) -> SignedConsent:
+    fields.setdefault("signed_on", version.published_on)
+    return SignedConsent.objects.create(
+        patient=patient, version=version, taken_by=clinician, **fields
+    )

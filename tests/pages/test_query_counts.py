@@ -19,7 +19,8 @@ SIZES = (2, 12)
 # are the page's own, planned in its view.
 RECALL_QUERIES = 11
 SEARCH_QUERIES = 7
-PATIENT_QUERIES = 14
+# The patient page: 14, and the consents signed and the forms in force (clinicians).
+PATIENT_QUERIES = 16
 
 
 @pytest.fixture(autouse=True)

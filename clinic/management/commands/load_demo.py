@@ -16,10 +16,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clinic import audit, roles
+from clinic.consent_texts import DEFAULT_CONSENT_FORMS
 from clinic.models import (
     Clinician,
     ClinicSettings,
     Closure,
+    ConsentForm,
+    ConsentFormVersion,
     Contraindication,
     Equipment,
     Method,
@@ -30,7 +33,7 @@ from clinic.models import (
     TreatmentArea,
     WorkingHours,
 )
-from patients.models import Patient, Screening
+from patients.models import Patient, Screening, SignedConsent
 from plans import availability, booking, engine, services
 from plans.calendar import calendar_changed
 from plans.models import Protocol, Session
@@ -263,6 +266,7 @@ class Command(BaseCommand):
         protocols = self.load_protocols(methods)
         clinicians = self.load_people(methods)
         self.load_patients(today, clinicians, protocols)
+        self.load_consents(today, methods)
 
     def load_calendar(self, today: date) -> None:
         for weekday in range(5):
@@ -440,6 +444,40 @@ class Command(BaseCommand):
                     products=rng.sample(products, k=rng.randint(1, 2)),
                 )
                 self.bring_up_to_date(plan, today)
+
+    def load_consents(self, today: date, methods: dict[str, Method]) -> None:
+        """The methods' consent forms, as a clinic that brought them in this year has them:
+        most patients with a plan have signed theirs; every fifth has not yet, so the
+        recall board and the day's cards show consents to sign."""
+        for method in methods.values():
+            if method.name.lower() not in DEFAULT_CONSENT_FORMS:
+                continue
+            title, asks_signature, text = DEFAULT_CONSENT_FORMS[method.name.lower()]
+            form, created = ConsentForm.objects.get_or_create(
+                method=method, defaults={"title": title, "asks_signature": asks_signature}
+            )
+            if created:
+                ConsentFormVersion.objects.create(
+                    form=form, number=1, text=text, published_on=date(today.year, 1, 1)
+                )
+        patients = Patient.objects.filter(plans__isnull=False).distinct().order_by("pk")
+        for position, patient in enumerate(patients):
+            if position % 5 == 4:
+                continue
+            for plan in patient.plans.select_related("protocol__method", "clinician"):
+                form = ConsentForm.objects.filter(method=plan.protocol.method).first()
+                version = form.current() if form else None
+                if version is None:
+                    continue
+                week_before = plan.start_date - timedelta(days=7)
+                SignedConsent.objects.get_or_create(
+                    patient=patient,
+                    version=version,
+                    defaults={
+                        "signed_on": min(today, max(week_before, version.published_on)),
+                        "taken_by": plan.clinician,
+                    },
+                )
 
     def bring_up_to_date(self, plan, today) -> None:
         """Past sessions held on their due day, the rest booked, as a running clinic has."""
