@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 PIP_VERSION := 26.3
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test screenshots install install-test migrate demo lint format check deploy-check bench clean
+.PHONY: run reminders test screenshots install install-test migrate demo lint format check deploy-check bench clean
 
 $(BIN)/python:
 	@PY=$$(.ci/find-python.sh) && echo "Using $$PY" && "$$PY" -m venv $(VENV)
@@ -33,9 +33,15 @@ demo: migrate
 # sign-in; `make run CLINIC_REQUIRE_TWO_FACTOR=true` serves it as production has it.
 CLINIC_REQUIRE_TWO_FACTOR ?= false
 
-## Serve the demo clinic on SQLite at http://$(HOST)/
+## Serve the demo clinic on SQLite at http://$(HOST)/, with the worker that sends reminders
 run: demo
+	@$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	CLINIC_REQUIRE_TWO_FACTOR=$(CLINIC_REQUIRE_TWO_FACTOR) $(BIN)/python manage.py runserver $(HOST)
+
+## Enqueue the reminders that are due (cron runs this every few minutes in production)
+reminders: install
+	$(BIN)/python manage.py enqueue_reminders
 
 ## The whole test suite (browser tests too when Chromium is installed)
 test: install-test

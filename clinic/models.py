@@ -12,6 +12,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -104,6 +105,14 @@ class ClinicSettings(models.Model):
             "Admins always must. Each user sets up an authenticator app from their "
             "Two-factor page and then gives its code after the password."
         ),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        "send reminders (days before)",
+        default=2,
+        db_default=2,
+        validators=[MaxValueValidator(14)],
+        help_text="Patients are reminded of each appointment this many days before it, from "
+        "9:00; 0 reminds them on the morning of the day.",
     )
     # The clinic's contact, printed on the patient's take-home plan.
     phone = models.CharField(max_length=40, blank=True)

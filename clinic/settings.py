@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "simple_history",
+    # Background work (reminders): Django's tasks framework, stored in the database by
+    # default, on Redis through RQ for clinics with several servers.
+    "django_tasks_db",
+    "django_rq",
     "clinic",
     "patients",
     "plans",
@@ -205,6 +209,26 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@localhost")
+
+# Background work: `database` (the default; `manage.py db_worker` runs the tasks) or
+# `redis` (RQ on `REDIS_URL`; `manage.py rqworker default` runs them, on any server).
+CLINIC_TASKS = os.environ.get("CLINIC_TASKS", "database")
+RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+# RQ's dashboard would sit in the admin for every staff account, reception's included, and
+# let it delete or requeue reminders; `rq info` on the server shows the queue instead.
+RQ_SHOW_ADMIN_LINK = False
+if CLINIC_TASKS == "redis":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif CLINIC_TASKS == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    raise ImproperlyConfigured("CLINIC_TASKS is `database` or `redis`")
+
+# Reminders by text message: `console` prints them, `twilio` sends them (see clinic.sms).
+CLINIC_SMS_BACKEND = os.environ.get("CLINIC_SMS_BACKEND", "console")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-gb"

@@ -33,6 +33,8 @@ class PatientForm(forms.ModelForm):
             "email",
             "address",
             "preferred_language",
+            "reminder_channel",
+            "reminders_opt_out",
             "notes",
         ]
         widgets = {

@@ -52,6 +52,24 @@ class Patient(models.Model):
     notes = models.TextField(
         blank=True, help_text="Practical notes for the front desk (not medical)."
     )
+
+    class ReminderChannel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    reminder_channel = models.CharField(
+        "reminders by",
+        max_length=5,
+        choices=ReminderChannel.choices,
+        default=ReminderChannel.EMAIL,
+        db_default=ReminderChannel.EMAIL,
+    )
+    reminders_opt_out = models.BooleanField(
+        "no reminders",
+        default=False,
+        db_default=False,
+        help_text="The patient asked not to be reminded of their appointments.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     trail = audit.trail()

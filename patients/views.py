@@ -77,6 +77,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_screen": access.may_sign(request.user, access.ADD_SCREENING),
             "consents": _consents(request, patient),
             "can_take_consent": access.may_sign(request.user, access.ADD_CONSENT),
+            "reminders": selectors.patient_reminders(patient),
             "today": today,
             "age": patient.age_on(today),
             "nav": "patients",

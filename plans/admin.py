@@ -16,6 +16,7 @@ from plans.models import (
     ProductUse,
     Protocol,
     ProtocolPhase,
+    Reminder,
     Session,
     TreatmentPlan,
 )
@@ -243,10 +244,8 @@ class TreatmentPlanAdmin(
         return False
 
 
-class ReadOnlyAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
-    """Sessions and appointments change only through the services, which check hours,
-    closures, clashes, spacing, safety and the order of a course: the schedule and the
-    plan pages do that. Admin shows them, with their history, and changes nothing."""
+class ChangesNothing:
+    """An admin that shows and changes nothing."""
 
     def has_add_permission(self, request):
         return False
@@ -256,6 +255,12 @@ class ReadOnlyAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ChangesNothing, BoundedInputsAdmin, SimpleHistoryAdmin):
+    """Sessions and appointments change only through the services, which check hours,
+    closures, clashes, spacing, safety and the order of a course: the schedule and the
+    plan pages do that. Admin shows them, with their history, and changes nothing."""
 
 
 class AppointmentInline(ReadOnlyInline):
@@ -296,3 +301,14 @@ class AppointmentAdmin(access.HidesClinicalFields, ReadOnlyAdmin):
     search_fields = ["patient__last_name", "patient__first_name"]
     list_select_related = ["session__plan__protocol", "patient", "clinician__user", "room"]
     date_hierarchy = "starts_at"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ChangesNothing, BoundedInputsAdmin, admin.ModelAdmin):
+    """The reminders sent, as the workers recorded them."""
+
+    list_display = ["sent_at", "appointment", "starts_at", "channel", "sent_to"]
+    list_filter = ["channel", "kind"]
+    search_fields = ["appointment__patient__last_name", "appointment__patient__first_name"]
+    list_select_related = ["appointment__patient", "appointment__session__plan__protocol"]
+    date_hierarchy = "sent_at"

@@ -697,3 +697,37 @@ class BookingSubmission(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.key})"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a patient, recorded before it is sent.
+
+    The key (appointment, kind, the appointment's time) is unique: the worker inserts the
+    row in the transaction that sends, so a reminder enqueued twice, or run by two
+    workers at once, is sent once; an appointment moved to another time gets a new one.
+    """
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "Before the appointment"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.BEFORE)
+    starts_at = models.DateTimeField(help_text="The appointment's time the reminder told.")
+    channel = models.CharField(max_length=5, choices=Channel)
+    sent_to = models.CharField(max_length=254)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "starts_at"], name="reminder_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.appointment} by {self.get_channel_display()}"

@@ -24,7 +24,7 @@ from clinic.models import Clinician, ClinicSettings, InstructionRule, Room
 from patients.models import Patient, Screening
 from plans import cards, instructions, safety, slots, sql
 from plans.calendar import ClinicCalendar, Closed, Listed, listed_clinicians, listed_room
-from plans.models import Appointment, Session, TreatmentPlan
+from plans.models import Appointment, Reminder, Session, TreatmentPlan
 
 DEFAULT_DAY = (time(8), time(20))
 ON_THE_SCHEDULE = frozenset(Appointment.Status.values)
@@ -574,6 +574,11 @@ def current_appointment(session: Session) -> Appointment | None:
         if appointment.status in Appointment.OCCUPYING:
             return appointment
     return None
+
+
+def patient_reminders(patient: Patient, limit: int = 20) -> list[Reminder]:
+    """The reminders last sent to the patient, newest first (one query)."""
+    return list(Reminder.objects.filter(appointment__patient=patient)[:limit])
 
 
 def no_show_count(patient: Patient) -> int:

@@ -44,6 +44,7 @@ def a_record(patient, clinician, receptionist, client):
             "sex": patient.sex,
             "phone": "+33 7 00 00 00 00",
             "preferred_language": patient.preferred_language,
+            "reminder_channel": patient.reminder_channel,
         },
     )
 

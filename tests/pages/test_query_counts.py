@@ -19,8 +19,9 @@ SIZES = (2, 12)
 # are the page's own, planned in its view.
 RECALL_QUERIES = 11
 SEARCH_QUERIES = 7
-# The patient page: 14, and the consents signed and the forms in force (clinicians).
-PATIENT_QUERIES = 16
+# The patient page: 14, the consents signed and the forms in force (clinicians), and the
+# reminders sent.
+PATIENT_QUERIES = 17
 
 
 @pytest.fixture(autouse=True)

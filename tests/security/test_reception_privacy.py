@@ -42,7 +42,7 @@ from clinic.models import (
     TimeOff,
 )
 from patients.models import Patient, Screening, SignedConsent
-from plans import safety, selectors, services
+from plans import reminding, safety, selectors, services, tasks
 from plans.models import Appointment, Session, TreatmentPlan
 from tests import factories
 from tests.factories import book
@@ -258,6 +258,9 @@ def planted(clinician, receptionist, clinic_admin, settings, tmp_path) -> Plante
     AccessFailureLog.objects.create(username="rita.desk", **seen)
     AccessLog.objects.create(username=receptionist.username, **seen)
     TOTPDevice.objects.create(user=receptionist, name="Phone", confirmed=False)
+    # The held appointment's reminder: its task queued for the worker, and sent.
+    tasks.send_reminder.enqueue(held.pk, held.starts_at.isoformat())
+    reminding.send(held.pk, held.starts_at)
     for user in (receptionist, clinician.user, clinic_admin):
         get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
     return Planted(
