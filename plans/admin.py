@@ -13,6 +13,7 @@ from plans import engine, services
 from plans.models import (
     PHASE_FIELDS,
     Appointment,
+    CallOutcome,
     ProductUse,
     Protocol,
     ProtocolPhase,
@@ -312,3 +313,14 @@ class ReminderAdmin(ChangesNothing, BoundedInputsAdmin, admin.ModelAdmin):
     search_fields = ["appointment__patient__last_name", "appointment__patient__first_name"]
     list_select_related = ["appointment__patient", "appointment__session__plan__protocol"]
     date_hierarchy = "sent_at"
+
+
+@admin.register(CallOutcome)
+class CallOutcomeAdmin(ChangesNothing, BoundedInputsAdmin, admin.ModelAdmin):
+    """What came of reception's calls, as ticked on the call list: who, when, about what."""
+
+    list_display = ["at", "patient", "outcome", "by", "key"]
+    list_filter = ["outcome", "day"]
+    search_fields = ["patient__last_name", "patient__first_name"]
+    list_select_related = ["patient", "by"]
+    date_hierarchy = "at"

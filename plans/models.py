@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from clinic import audit, inputs
 from clinic.models import Clinician, Method, Product, ProductBatch, Room, TreatmentArea
 from patients.models import Patient
-from plans import engine
+from plans import calls, engine
 
 SESSION_KEPT = "A {status} session is part of the patient's record and cannot be deleted."
 WINDOW_ORDER = "The session's window must hold its due date (earliest ≤ due ≤ latest)."
@@ -731,3 +731,35 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.appointment} by {self.get_channel_display()}"
+
+
+class CallOutcome(models.Model):
+    """What came of a call on reception's call list (`plans.calls`): one row per reason
+    of the line ticked, kept with who ticked it and when. Never changed: a second try
+    after "no answer" is a new row."""
+
+    class Outcome(models.TextChoices):
+        REACHED = calls.Outcome.REACHED, calls.LABELS[calls.Outcome.REACHED]
+        MESSAGE_LEFT = calls.Outcome.MESSAGE_LEFT, calls.LABELS[calls.Outcome.MESSAGE_LEFT]
+        NO_ANSWER = calls.Outcome.NO_ANSWER, calls.LABELS[calls.Outcome.NO_ANSWER]
+        REBOOKED = calls.Outcome.REBOOKED, calls.LABELS[calls.Outcome.REBOOKED]
+
+    key = models.CharField(max_length=200, help_text="What the call was about (`plans.calls`).")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="call_outcomes")
+    day = models.DateField(help_text="The call list's day.")
+    outcome = models.CharField(max_length=20, choices=Outcome)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["key", "day"], name="call_outcome_key_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=[o.value for o in calls.Outcome]),
+                name="call_outcome_known",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()}: {self.patient} on {self.day:%d %b %Y}"

@@ -9,22 +9,23 @@ markup is built once in Python from its row (`plans.cards`).
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from clinic.models import Clinician, ClinicSettings, InstructionRule, Room
 from patients.models import Patient, Screening
-from plans import cards, instructions, safety, slots, sql
+from plans import calls, cards, engine, instructions, reminders, safety, slots, sql
 from plans.calendar import ClinicCalendar, Closed, Listed, listed_clinicians, listed_room
-from plans.models import Appointment, Reminder, Session, TreatmentPlan
+from plans.models import Appointment, CallOutcome, Reminder, Session, TreatmentPlan
 
 DEFAULT_DAY = (time(8), time(20))
 ON_THE_SCHEDULE = frozenset(Appointment.Status.values)
@@ -672,17 +673,19 @@ def appointment_instructions(
     *,
     clinic: ClinicSettings | None = None,
     rules: Sequence[instructions.Rule] | None = None,
+    facts: Mapping[int, instructions.PatientFacts] | None = None,
 ) -> dict[int, list[instructions.DatedInstruction]]:
     """Each appointment's dated instructions (by appointment id), in the patient's
     language, on the clinic's clock. Computed, never stored: an appointment that moves
     takes its sentences with it. A fixed number of queries whatever the number of
     appointments: the clinic's settings and the rules (none when given), the patients
-    and their screenings, the appointments' methods."""
+    and their screenings (none when given), the appointments' methods."""
     if not appointments:
         return {}
     clinic = clinic or ClinicSettings.load()
     rules = instruction_rules() if rules is None else rules
-    facts = patient_facts({appointment.patient_id for appointment in appointments})
+    if facts is None:
+        facts = patient_facts({appointment.patient_id for appointment in appointments})
     methods = dict(
         Appointment.objects.filter(pk__in=[a.pk for a in appointments]).values_list(
             "pk", "session__plan__protocol__method_id"
@@ -700,3 +703,68 @@ def appointment_instructions(
         )
         for appointment in appointments
     }
+
+
+# --- reception's call list ------------------------------------------------------------------
+
+
+def call_list(day: date, clinic: ClinicSettings | None = None) -> list[calls.Line]:
+    """Whom to call on `day` and why (`plans.calls`). A fixed number of queries whatever
+    the number of patients: the appointments of the days ahead and those to rebook, their
+    instructions, the consents due, the ticks."""
+    clinic = clinic or ClinicSettings.load()
+    tz = clinic.tz
+    rules = instruction_rules()
+    pauses = [rule.offset for rule in rules if rule.trigger in instructions.MEDICATION_TRIGGERS]
+    # The last day an appointment is called about: its pause starts tomorrow, or its
+    # consent is asked for a week ahead.
+    ahead = max([calls.CONSENT_DAYS, *[offset + 1 for offset in pauses]])
+    tomorrow = engine.add_interval(day, 1, engine.Unit.DAY)
+    first = slots.day_spans(tomorrow, tomorrow, tz)[0].start
+    until = slots.day_spans(day, engine.add_interval(day, ahead, engine.Unit.DAY), tz)[-1].end
+    soon = slots.day_spans(day, engine.add_interval(day, calls.CONSENT_DAYS, engine.Unit.DAY), tz)
+    rows = list(
+        Appointment.objects.filter(
+            Q(status=Appointment.Status.BOOKED, starts_at__gte=first, starts_at__lt=until)
+            | Q(status__in=Appointment.LIVE, needs_rebooking=True)
+        )
+        .select_related("patient", "clinician__user", "session")
+        .order_by("starts_at", "pk")
+    )
+    facts = patient_facts({row.patient_id for row in rows})
+    dated = appointment_instructions(rows, clinic=clinic, rules=rules, facts=facts)
+    due = safety.consents_due(
+        list({row.session.plan_id for row in rows if row.starts_at < soon[-1].end})
+    )
+    reasons: list[calls.Reason | None] = []
+    people = {}
+    for row in rows:
+        wants_cream = instructions.Trigger.ANAESTHETIC_CREAM in facts[row.patient_id].triggers
+        told = calls.Appointment(
+            row.pk,
+            row.patient_id,
+            row.starts_at,
+            str(row.clinician),
+            reminders.arrival(row.starts_at, wants_cream, clinic.anaesthetic_cream_minutes),
+        )
+        people[row.patient_id] = calls.Person(row.patient_id, str(row.patient), row.patient.phone)
+        if row.needs_rebooking:
+            reasons.append(calls.rebook(told, tz))
+            continue
+        if row.starts_at.astimezone(tz).date() == tomorrow:
+            reasons.append(calls.confirm(told, tz))
+        for item in dated[row.pk]:
+            if item.is_medication_pause and not isinstance(item.starts, datetime):
+                reasons.append(calls.pause(told, item.key, item.starts, item.sentence, day))
+        if row.session.plan_id in due and row.starts_at < soon[-1].end:
+            reasons.append(calls.consent(told, due[row.session.plan_id], tz))
+    keys = [reason.key for reason in reasons if reason is not None]
+    ticks = [
+        calls.Tick(key, outcome, ticked_on, at, (by_name or "").strip() or username)
+        for key, outcome, ticked_on, at, by_name, username in CallOutcome.objects.filter(
+            key__in=keys, day__lte=day
+        )
+        .annotate(by_name=Concat("by__first_name", Value(" "), "by__last_name"))
+        .values_list("key", "outcome", "day", "at", "by_name", "by__username")
+    ]
+    return calls.lines(people, reasons, ticks, day)

@@ -20,6 +20,7 @@ from plans import engine
 from plans.models import (
     CANCEL_NEEDS_REASON,
     Appointment,
+    CallOutcome,
     PlanPhase,
     ProductUse,
     Protocol,
@@ -498,3 +499,20 @@ def plan_record_override(
     plan.override_at = clock.now()
     plan.save(update_fields=["contraindication_override", "override_by", "override_at"])
     return plan
+
+
+def call_record(
+    *, patient: Patient, keys: Sequence[str], outcome: str, day: date, by
+) -> list[CallOutcome]:
+    """Record what came of a call on the day's list: one row per reason of the line, all
+    or none."""
+    if outcome not in CallOutcome.Outcome.values:
+        raise ValidationError({"outcome": "Choose what came of the call."})
+    if not keys:
+        raise ValidationError("This line has nothing left to call about.")
+    now = clock.now()
+    with transaction.atomic():
+        return CallOutcome.objects.bulk_create(
+            CallOutcome(key=key, patient=patient, day=day, outcome=outcome, by=by, at=now)
+            for key in dict.fromkeys(keys)
+        )

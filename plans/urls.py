@@ -3,7 +3,7 @@ from datetime import date
 from django.urls import path, register_converter
 
 from clinic import inputs
-from plans import takehome_views, views
+from plans import call_views, takehome_views, views
 
 
 class DayConverter:
@@ -66,4 +66,7 @@ urlpatterns = [
     ),
     path("recall/", views.recall_board, name="recall_board"),
     path("rebooking/", views.rebooking_worklist, name="rebooking_worklist"),
+    path("calls/", call_views.call_list, name="call_list"),
+    path("calls/<day:day>/", call_views.call_list, name="call_list_day"),
+    path("calls/<day:day>/tick/", call_views.call_tick, name="call_tick"),
 ]

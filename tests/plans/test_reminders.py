@@ -238,6 +238,9 @@ def test_two_workers_at_once_send_one_reminder(appointment, clock):
 
 
 REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own, emptied by the test
+# CI runs the suite on several databases and days at once against one Redis server: the
+# runs take turns with this lock, kept in another database so that emptying 7 keeps it.
+REDIS_LOCK_URL = "redis://127.0.0.1:6379/6"
 
 
 @pytest.fixture
@@ -249,9 +252,16 @@ def redis_queue(settings):
     settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     connection_ = redis.Redis.from_url(REDIS_URL)
-    connection_.flushdb()
-    yield
-    connection_.flushdb()
+    lock = redis.Redis.from_url(REDIS_LOCK_URL).lock(
+        "clinic-tests:redis-queue", timeout=120, blocking_timeout=120
+    )
+    assert lock.acquire(), "another test run held the Redis queue for two minutes"
+    try:
+        connection_.flushdb()
+        yield
+        connection_.flushdb()
+    finally:
+        lock.release()
 
 
 def test_on_redis_a_worker_sends_what_the_enqueuer_queued(db, appointment, clock, redis_queue):

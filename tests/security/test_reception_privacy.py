@@ -261,6 +261,11 @@ def planted(clinician, receptionist, clinic_admin, settings, tmp_path) -> Plante
     # The held appointment's reminder: its task queued for the worker, and sent.
     tasks.send_reminder.enqueue(held.pk, held.starts_at.isoformat())
     reminding.send(held.pk, held.starts_at)
+    # A call of the day's list tried (the held appointment, to rebook): it stays to call.
+    [line] = [line for line in selectors.call_list(today) if line.person.patient_id == patient.pk]
+    services.call_record(
+        patient=patient, keys=line.keys, outcome="no_answer", day=today, by=receptionist
+    )
     for user in (receptionist, clinician.user, clinic_admin):
         get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
     return Planted(
