@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.access import VIEW_CLINICAL
 from clinic.admin_inputs import BoundedInputsAdmin, bound_admin_of
 from clinic.models import (
     INSTRUCTION_FORBIDS_AFTER,
@@ -218,11 +221,36 @@ class ProductAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
 
 @admin.register(ProductBatch)
 class ProductBatchAdmin(BoundedInputsAdmin, SimpleHistoryAdmin):
-    list_display = ["product", "lot_number", "expiry_date", "received_on"]
+    """A batch links to the report of the patients who received it (for a recall), for
+    whoever may read treatment records."""
+
+    list_display = ["product", "lot_number", "expiry_date", "received_on", "recipients"]
     list_filter = ["product__category", "expiry_date"]
     search_fields = ["lot_number", "product__name"]
     list_select_related = ["product"]
     date_hierarchy = "expiry_date"
+    readonly_fields = ["recipients"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_list_display(self, request):
+        if request.user.has_perm(VIEW_CLINICAL):
+            return self.list_display
+        return [name for name in self.list_display if name != "recipients"]
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "recipients"]
+        if obj is not None and request.user.has_perm(VIEW_CLINICAL):
+            fields.append("recipients")
+        return fields
+
+    @admin.display(description="who received it")
+    def recipients(self, batch):
+        return format_html(
+            '<a href="{}">Patients who received this lot</a>',
+            reverse("lot_report_batch", args=[batch.pk]),
+        )
 
 
 class ConsentFormVersionInline(BoundedInputsAdmin, admin.StackedInline):

@@ -260,3 +260,18 @@ class TypedTimeForm(forms.Form):
         """Show the reason field, with why it is needed."""
         self.fields["follow_up_reason"].widget = forms.TextInput()
         self.add_error("follow_up_reason", message)
+
+
+class LotSearchForm(forms.Form):
+    """The lot number a product recall names, or part of it."""
+
+    lot = forms.CharField(
+        label="Lot number",
+        min_length=2,
+        max_length=60,
+        strip=True,
+        error_messages={
+            "min_length": "Give at least 2 characters of the lot number.",
+            "required": "Give the lot number the recall names.",
+        },
+    )

@@ -16,16 +16,23 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Count, Prefetch, Q, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from clinic.models import Clinician, ClinicSettings, InstructionRule, Room
+from clinic.models import Clinician, ClinicSettings, InstructionRule, ProductBatch, Room
 from patients.models import Patient, Screening
 from plans import calls, cards, engine, instructions, reminders, safety, slots, sql
 from plans.calendar import ClinicCalendar, Closed, Listed, listed_clinicians, listed_room
-from plans.models import Appointment, CallOutcome, Reminder, Session, TreatmentPlan
+from plans.models import (
+    Appointment,
+    CallOutcome,
+    ProductUse,
+    Reminder,
+    Session,
+    TreatmentPlan,
+)
 
 DEFAULT_DAY = (time(8), time(20))
 ON_THE_SCHEDULE = frozenset(Appointment.Status.values)
@@ -768,3 +775,31 @@ def call_list(day: date, clinic: ClinicSettings | None = None) -> list[calls.Lin
         .values_list("key", "outcome", "day", "at", "by_name", "by__username")
     ]
     return calls.lines(people, reasons, ticks, day)
+
+
+# --- traceable products: who received a lot ---------------------------------------------
+
+
+def lot_batches(lot: str) -> list[ProductBatch]:
+    """The batches whose lot number holds `lot` (whatever its case), each with how many
+    treatments it went into (`treatments`). One query."""
+    return list(
+        ProductBatch.objects.filter(lot_number__icontains=lot.strip())
+        .select_related("product")
+        .annotate(
+            treatments=Count("uses", filter=Q(uses__appointment__status=Appointment.Status.DONE))
+        )
+        .order_by("product__name", "lot_number")
+    )
+
+
+def lot_uses(batch_ids: Sequence[int]) -> list[ProductUse]:
+    """Every treatment that used one of the batches, oldest first, with its patient,
+    clinician and product: the answer to "who received lot X, and when". One query."""
+    return list(
+        ProductUse.objects.filter(
+            batch_id__in=batch_ids, appointment__status=Appointment.Status.DONE
+        )
+        .select_related("batch__product", "appointment__patient", "appointment__clinician__user")
+        .order_by("appointment__starts_at", "appointment__pk", "pk")
+    )

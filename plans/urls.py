@@ -3,7 +3,7 @@ from datetime import date
 from django.urls import path, register_converter
 
 from clinic import inputs
-from plans import call_views, takehome_views, views
+from plans import call_views, report_views, takehome_views, views
 
 
 class DayConverter:
@@ -69,4 +69,7 @@ urlpatterns = [
     path("calls/", call_views.call_list, name="call_list"),
     path("calls/<day:day>/", call_views.call_list, name="call_list_day"),
     path("calls/<day:day>/tick/", call_views.call_tick, name="call_tick"),
+    path("reports/lots/", report_views.lot_report, name="lot_report"),
+    path("reports/lots/<int:pk>/", report_views.lot_report_batch, name="lot_report_batch"),
+    path("reports/lots/<int:pk>/csv/", report_views.lot_report_csv, name="lot_report_csv"),
 ]

@@ -38,6 +38,7 @@ from clinic.models import (
     Contraindication,
     OpeningHours,
     Product,
+    ProductBatch,
     Room,
     TimeOff,
 )
@@ -293,6 +294,7 @@ MODELS_BY_PREFIX = {
     "plans": TreatmentPlan,
     "patients": Patient,
     "consents": SignedConsent,
+    "reports": ProductBatch,  # reports/lots/<pk>/: who received the batch
 }
 MODELS_BY_NAME = {
     "patient_id": Patient,

@@ -491,7 +491,26 @@ class Command(BaseCommand):
             if session is None or session.due >= today:
                 break
             held_at = datetime.combine(session.due, time(10, 30), tzinfo=tz)
-            services.session_mark_done(session=session, held_at=held_at)
+            # What went into the patient, traced to the batch in date that day: the
+            # product-lot report has a recall's worth of patients to find.
+            batches = [
+                batch
+                for product in plan.products.all()
+                if (
+                    batch := ProductBatch.objects.filter(
+                        product=product, expiry_date__gt=session.due
+                    )
+                    .order_by("expiry_date")
+                    .first()
+                )
+            ]
+            services.session_mark_done(
+                session=session,
+                held_at=held_at,
+                areas=plan.areas.all(),
+                batches=batches,
+                by=plan.clinician.user,
+            )
         try:
             proposal = availability.plan_propose(plan=plan)
             booking.plan_book(plan=plan, placements=proposal.placements, confirm_outside=True)
