@@ -27,7 +27,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --address $(HOST)
 
 # The demo's users have no authenticator app, so the demo does not require two-factor
 # sign-in; `make run CLINIC_REQUIRE_TWO_FACTOR=true` serves it as production has it.

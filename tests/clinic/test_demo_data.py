@@ -3,8 +3,10 @@
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db.models import F
 
-from plans.models import Appointment, Session
+from clinic.management.commands.load_demo import served_at
+from plans.models import Appointment, ProductUse, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +21,7 @@ def counts():
 
 def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
     settings.DEBUG = True
-    call_command("load_demo")
+    call_command("load_demo", address="0.0.0.0:8123")
     first = counts()
     printed = capsys.readouterr().out
     call_command("load_demo")
@@ -50,6 +52,26 @@ def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
     ).exists()
     for login in ("admin", "reception", "dr.martin"):
         assert login in printed
+    assert "Sign in at http://127.0.0.1:8123/" in printed  # where `make run HOST=` serves
+    # The demo's treatments trace the batches in date: the lot report has patients.
+    assert ProductUse.objects.filter(appointment__status=Appointment.Status.DONE).exists()
+    assert not ProductUse.objects.filter(
+        batch__expiry_date__lte=F("appointment__starts_at__date")
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "address, url",
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000/"),
+        ("8080", "http://127.0.0.1:8080/"),
+        ("0.0.0.0:9000", "http://127.0.0.1:9000/"),
+        ("clinic.local", "http://clinic.local:8000/"),
+        ("[::1]:8001", "http://[::1]:8001/"),
+    ],
+)
+def test_the_demo_prints_the_address_runserver_serves(address, url):
+    assert served_at(address) == url
 
 
 def test_demo_refuses_to_run_in_production(settings):

@@ -238,8 +238,27 @@ LAST_NAMES = [
 ]
 
 
+def served_at(address: str) -> str:
+    """The address `runserver <address>` serves, to open: it takes "host:port", a bare
+    port (on 127.0.0.1) or a bare host (on port 8000); every interface (0.0.0.0) is
+    opened on this machine."""
+    host, colon, port = address.rpartition(":")
+    if not colon:
+        host, port = ("127.0.0.1", address) if address.isdigit() else (address, "8000")
+    if host in ("", "0", "0.0.0.0"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
 class Command(BaseCommand):
     help = "Load a demo clinic (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="Where the server will listen, to print (`make run HOST=...` passes it).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -247,7 +266,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.load(today=ClinicSettings.load().today())
         self.stdout.write(
-            self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000/")
+            self.style.SUCCESS(f"Demo clinic ready. Sign in at {served_at(options['address'])}")
         )
         self.stdout.write(f"  password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write("  admin         (Admin: Django admin, protocols, resources)")
