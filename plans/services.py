@@ -308,6 +308,16 @@ class Done:
     outside: list[Appointment]  # later appointments now outside their new windows
 
 
+def _at_its_time_later_today(live: Appointment | None, held_at: datetime, now: datetime) -> bool:
+    """Whether a record ahead of the clock is the session at its booked time later today:
+    a patient seen early, or a record written before the booked time comes, keeps the
+    time the day's schedule shows. Any other time ahead is refused."""
+    if live is None or held_at != live.starts_at:
+        return False
+    tz = ClinicSettings.load().tz
+    return held_at.astimezone(tz).date() == now.astimezone(tz).date()
+
+
 @transaction.atomic
 def session_mark_done(
     *,
@@ -346,7 +356,8 @@ def session_mark_done(
     if seen == Session.Status.BOOKED and live is None:
         # Its appointment was cancelled (or a no-show) meanwhile: not silently a new one.
         raise ValidationError(APPOINTMENT_ENDED.format(number=session.number))
-    if held_at > (now or clock.now()):
+    now = now or clock.now()
+    if held_at > now and not _at_its_time_later_today(live, held_at, now):
         raise ValidationError({"held_at": DONE_IN_FUTURE})
     plan = session.plan
     earlier = plan.sessions.filter(

@@ -419,15 +419,10 @@ def _slot_page(
         session=session, exclude_appointment=appointment.pk if appointment else None
     )
     if appointment is not None:
-        # Its own time is no new time: never offered back.
+        # Its own time is no new time: never offered back, in whichever room or column
+        # (another clinician at the same time is typed, not suggested).
         found = replace(
-            found,
-            slots=tuple(
-                s
-                for s in found.slots
-                if (s.start, s.clinician_id, s.room_id)
-                != (appointment.starts_at, appointment.clinician_id, appointment.room_id)
-            ),
+            found, slots=tuple(s for s in found.slots if s.start != appointment.starts_at)
         )
     clinicians, rooms = _resources_of(found.slots)
     tz = request.clinic.tz

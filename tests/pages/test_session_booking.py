@@ -119,3 +119,46 @@ def test_moving_a_session_warns_about_the_next_one_now_too_close(client, clinici
         f"Session 2 on {second_day:%d %b} is now too close to this one" in m
         for m in messages_of(response)
     )
+
+
+def test_booking_one_session_from_the_plan_page_returns_to_the_plan(client, clinician, plan):
+    session = plan.sessions.get(number=1)
+    client.force_login(clinician.user)
+    plan_url = reverse("plan_detail", args=[plan.pk])
+    link = f"{reverse('session_book', args=[session.pk])}?next={plan_url}"
+    assert link in client.get(plan_url).text  # the plan page's "Book…"
+    page = client.get(link)
+    assert f'name="next" value="{plan_url}"' in page.text
+    slot = page.context["choices"][0][0]
+
+    response = client.post(link, {**slot_data(slot), "next": plan_url})
+
+    assert response.status_code == HTTPStatus.FOUND and response.url == plan_url
+    session.refresh_from_db()
+    assert session.status == Session.Status.BOOKED
+
+
+def test_the_reschedule_list_never_offers_the_appointments_own_time(
+    client, clinician, plan, monday
+):
+    tz = ClinicSettings.load().tz
+    factories.make_room("Room 2")  # its time is still free in the other room
+    starts_at = datetime.combine(monday, time(10), tzinfo=tz)
+    booked = booking.appointment_book(
+        session=plan.sessions.get(number=1),
+        starts_at=starts_at,
+        clinician=clinician,
+        room=Room.objects.get(name="Room 1"),
+    ).appointment
+    assert any(
+        s.start == starts_at
+        for s in availability.slot_search(
+            session=booked.session, exclude_appointment=booked.pk
+        ).slots
+    )  # the search alone would offer it again
+    client.force_login(clinician.user)
+
+    response = client.get(reverse("appointment_move", args=[booked.pk]))
+
+    offered = [choice[0] for choice in response.context["choices"]]
+    assert offered and all(slot.start != starts_at for slot in offered)

@@ -166,3 +166,23 @@ def test_only_a_clinician_records_a_treatment_and_the_record_names_them(
     held_last_week.refresh_from_db()
     assert held_last_week.status == Appointment.Status.DONE
     assert held_last_week.recorded_by == clinician
+
+
+def test_a_session_booked_later_today_is_recorded_at_its_booked_time(
+    client, clinician, patient, clock
+):
+    tz = ClinicSettings.load().tz
+    today = clock.now.astimezone(tz).date()
+    later = datetime.combine(today, time(23, 30), tzinfo=tz)  # after the suite's "now"
+    assert later > clock.now
+    plan = factories.make_plan(patient=patient, clinician=clinician, start_date=today)
+    appointment = book(plan.sessions.get(number=1), later, clinician, factories.make_room())
+    client.force_login(clinician.user)
+
+    form = client.get(form_url(appointment)).context["form"]
+    assert form.initial["held_at"] == later  # the form offers its booked time
+    response = client.post(form_url(appointment), {"held_at": f"{later:%Y-%m-%dT%H:%M}"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.starts_at) == (Appointment.Status.DONE, later)

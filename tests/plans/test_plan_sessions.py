@@ -123,6 +123,34 @@ def test_a_session_cannot_be_done_in_the_future():
     done = services.session_mark_done(session=plan.sessions.get(number=1), held_at=now, now=now)
     assert done.appointment.status == Appointment.Status.DONE
     assert done.appointment.starts_at == now
+
+
+def test_a_session_booked_later_today_may_be_recorded_at_its_booked_time():
+    clinician = factories.make_clinician()
+    plan = factories.make_plan(clinician=clinician)
+    now = datetime(2026, 1, 5, 10, 0, tzinfo=PARIS)
+    booked_at = datetime(2026, 1, 5, 16, 30, tzinfo=PARIS)
+    first, second = plan.sessions.get(number=1), plan.sessions.get(number=2)
+    factories.book(first, booked_at, clinician, factories.make_room())
+    for ahead in (booked_at + timedelta(minutes=5), booked_at - timedelta(hours=1)):
+        with pytest.raises(ValidationError) as error:  # not its booked time: refused
+            services.session_mark_done(session=first, held_at=ahead, now=now)
+        assert error.value.message_dict["held_at"] == [services.DONE_IN_FUTURE]
+
+    done = services.session_mark_done(session=first, held_at=booked_at, now=now)
+
+    assert (done.appointment.status, done.appointment.starts_at) == (
+        Appointment.Status.DONE,
+        booked_at,
+    )
+    # Booked for tomorrow: still ahead of its day, refused even at its booked time.
+    tomorrow = booked_at + timedelta(days=14)
+    factories.book(second, tomorrow, clinician, factories.make_room())
+    with pytest.raises(ValidationError) as error:
+        services.session_mark_done(
+            session=second, held_at=tomorrow, now=tomorrow - timedelta(days=1)
+        )
+    assert error.value.message_dict["held_at"] == [services.DONE_IN_FUTURE]
     assert plan.sessions.get(number=1).status == Session.Status.DONE
 
 
