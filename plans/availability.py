@@ -14,11 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from clinic import clock
 from clinic.models import Clinician, ClinicSettings, Room
-from plans import engine, safety, slots, sql
+from patients.models import Screening
+from plans import engine, instructions, safety, slots, sql
 from plans.calendar import clinic_calendar
 from plans.models import Appointment, Session, TreatmentPlan
 
@@ -63,6 +65,12 @@ class PlanCalendar:
         if own_clinician_only:
             self.clinician_ids = [pk for pk in self.clinician_ids if pk == plan.clinician_id]
         self.room_ids = self.standing.room_ids(method_id)
+        # A patient who wants the anaesthetic cream arrives this long before the session,
+        # and the clinic must be open then: every open span starts this much later for them.
+        wants_cream = getattr(plan, "wants_cream", None)
+        if wants_cream is None:
+            wants_cream = bool(_wants_cream(plan.patient_id).first())
+        self.cream_minutes = clinic.anaesthetic_cream_minutes if wants_cream else 0
         self.prepared: list[tuple[date, date]] | None = None
         self.placed: list[slots.Slot] = []
         self.busy_by_clinician: dict[int, list[slots.Span]] = {}
@@ -77,7 +85,16 @@ class PlanCalendar:
             return
         days = [day for first, last in ranges for day in _days(first, last)]
         standing, tz = self.standing, self.tz
-        self.open_hours = [span for day in days for span in standing.open_on(day, tz)]
+        lead = self.cream_minutes
+        self.opening = [span for day in days for span in standing.open_on(day, tz)]
+        # What the searches read: open hours for this patient, arrival included.
+        self.open_hours = self.opening
+        if lead:
+            self.open_hours = [
+                slots.Span(instructions.minutes_from(span.start, lead), span.end)
+                for span in self.opening
+                if span.end - span.start > timedelta(minutes=lead)
+            ]
         self.available = {
             pk: [span for day in days for span in standing.works_on(pk, day, tz)]
             for pk in self.clinician_ids
@@ -142,6 +159,11 @@ class PlanCalendar:
         self.placed.append(placement)
 
     def is_open(self, start: datetime, end: datetime) -> bool:
+        """Whether the clinic is open for all of [start, end)."""
+        return any(span.start <= start and end <= span.end for span in self.opening)
+
+    def open_from_arrival(self, start: datetime, end: datetime) -> bool:
+        """Whether it is open from the patient's arrival (early for the cream) to `end`."""
         return any(span.start <= start and end <= span.end for span in self.open_hours)
 
     def works(self, clinician_id: int, start: datetime, end: datetime) -> bool:
@@ -248,10 +270,23 @@ def too_close_after(
 # --- searching --------------------------------------------------------------------------
 
 
+def _wants_cream(patient_id):
+    """Whether the patient's latest screening asks for the anaesthetic cream (a subquery
+    when `patient_id` is an `OuterRef`)."""
+    return (
+        Screening.objects.filter(patient_id=patient_id)
+        .order_by("-screened_on", "-id")
+        .values("wants_anaesthetic_cream")[:1]
+    )
+
+
 def load_plan(plan_id: int) -> TreatmentPlan:
+    """A plan with what booking reads: protocol, method, phases and whether the patient
+    comes early for the anaesthetic cream (`wants_cream`)."""
     return (
         TreatmentPlan.objects.select_related("protocol__method")
         .prefetch_related("phases")
+        .annotate(wants_cream=Subquery(_wants_cream(OuterRef("patient_id"))))
         .get(pk=plan_id)
     )
 

@@ -51,6 +51,10 @@ TOO_SOON = (
 )
 CLOSED = "The clinic is closed on {day:%a %d %b}: {name}."
 NOT_OPEN = "The clinic is not open for all of {start:%H:%M}–{end:%H:%M} on {start:%a %d %b}."
+BEFORE_OPENING_FOR_CREAM = (
+    "The patient comes {minutes} minutes early for the anaesthetic cream: at {arrive:%H:%M} "
+    "the clinic is not open yet. Book at least {minutes} minutes after it opens."
+)
 NOT_WORKING = "{clinician} is not working for all of {start:%H:%M}–{end:%H:%M} on {start:%a %d %b}."
 OUTSIDE_WINDOW = (
     "{when:%a %d %b} is {label} ({earliest:%d %b} – {latest:%d %b}): confirm to book it there."
@@ -149,6 +153,16 @@ def _check_time(
             raise ValidationError({"starts_at": NOT_OPEN.format(start=local, end=end)})
         raise ValidationError(
             {"starts_at": NOT_WORKING.format(clinician=clinician, start=local, end=end)}
+        )
+    if not calendar.open_from_arrival(starts_at, hold_until):
+        # Open for the session itself, not for the patient's arrival for the cream.
+        arrive = instructions.arrival(starts_at, calendar.cream_minutes).astimezone(tz)
+        raise ValidationError(
+            {
+                "starts_at": BEFORE_OPENING_FOR_CREAM.format(
+                    arrive=arrive, minutes=calendar.cream_minutes
+                )
+            }
         )
 
 
