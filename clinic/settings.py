@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     # default, on Redis through RQ for clinics with several servers.
     "django_tasks_db",
     "django_rq",
+    "phonenumber_field",
     "clinic",
     "patients",
     "plans",
@@ -236,6 +237,12 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+
+# Phone numbers are stored normalised (E.164, "+33630636610") and shown internationally
+# ("+33 6 30 63 66 10"); a number typed without its country code is the clinic's country's.
+PHONENUMBER_DEFAULT_REGION = os.environ.get("CLINIC_COUNTRY", "FR")
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

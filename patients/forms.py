@@ -3,7 +3,6 @@ consent."""
 
 import base64
 import binascii
-import re
 from datetime import datetime
 
 from crispy_forms.helper import FormHelper
@@ -16,6 +15,7 @@ from django.forms.models import model_to_dict
 
 from clinic import inputs
 from clinic.models import Product
+from patients import search
 from patients.models import Patient, Screening
 
 DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y")
@@ -69,13 +69,14 @@ class PatientSearchForm(forms.Form):
         born = _as_date(text)
         if born is not None:
             return patients.filter(date_of_birth=born)
-        digits = re.sub(r"\D", "", text)
-        if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "")) - 2:
-            # Phones are stored as typed ("+33 6 12 ..."): match the digits in order.
-            return patients.filter(phone__iregex=r"\D*".join(digits))
+        phone = search.phone_digits(text, settings.PHONENUMBER_DEFAULT_REGION)
+        if phone is not None:
+            if phone.startswith("+"):
+                return patients.filter(phone=phone)  # a whole number, in any format
+            return patients.filter(phone__contains=phone)
         condition = Q()
-        for word in text.split():
-            condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        for word in search.fold(text).split():
+            condition &= Q(search_name__contains=word)
         return patients.filter(condition)
 
 

@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
 
 from clinic import audit, clock, inputs
 from clinic.models import Clinician, ConsentFormVersion, Contraindication, Product
+from patients import search
 
 BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
 SCREENED_IN_FUTURE = "A screening cannot be dated in the future."
@@ -22,7 +24,7 @@ PREGNANT_MALE = "Pregnancy can only be recorded for a female patient."
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().-]{6,20}$", "Enter a phone number of digits, spaces and an optional +."
-)
+)  # kept for the migrations that name it
 
 
 class Patient(models.Model):
@@ -43,7 +45,9 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=80)
     date_of_birth = models.DateField(validators=[inputs.validate_in_calendar])
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    phone = models.CharField(max_length=32, validators=[phone_validator])
+    # Stored in E.164 ("+33630636610"), shown as "+33 6 30 63 66 10"; a number typed
+    # without its country code is the clinic's country's (PHONENUMBER_DEFAULT_REGION).
+    phone = PhoneNumberField(max_length=32)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
     preferred_language = models.CharField(
@@ -71,8 +75,10 @@ class Patient(models.Model):
         help_text="The patient asked not to be reminded of their appointments.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The name as searched: without case or accents (`patients.search`), kept by `save`.
+    search_name = models.CharField(max_length=161, editable=False, default="", db_default="")
 
-    trail = audit.trail()
+    trail = audit.trail(excluded_fields=["search_name"])
 
     class Meta:
         ordering = ["last_name", "first_name", "date_of_birth"]
@@ -84,6 +90,13 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.last_name.upper()} {self.first_name}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = search.name_key(self.first_name, self.last_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

@@ -98,7 +98,9 @@ def _address(patient) -> tuple[str, str]:
     """The patient's channel; one who chose email but gave none gets a text message."""
     if patient.reminder_channel == Reminder.Channel.EMAIL and patient.email:
         return Reminder.Channel.EMAIL, patient.email
-    return Reminder.Channel.SMS, patient.phone
+    phone = patient.phone
+    # Providers take E.164 ("+33630636610"); a number never normalised goes as typed.
+    return Reminder.Channel.SMS, phone.as_e164 if phone.is_valid() else str(phone)
 
 
 def _visit(appointment: Appointment) -> reminders.Visit:

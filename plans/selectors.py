@@ -494,7 +494,9 @@ def recall_board(
     current = paginator.get_page(page)
     first = (current.number - 1) * RECALL_PAGE
     values = sessions.values_list(*RECALL_FIELDS)[first : first + RECALL_PAGE]
+    # The phone as the pages show it ("+33 6 30 63 66 10"), not the stored number.
     rows = [RecallRow(*row) for row in values]
+    rows = [row._replace(phone=str(row.phone)) for row in rows]
     blocked = safety.review_needed([row.plan_id for row in rows])
     due = safety.consents_due([row.plan_id for row in rows])
     soon = today + timedelta(days=RECALL_DAYS)
@@ -754,7 +756,9 @@ def call_list(day: date, clinic: ClinicSettings | None = None) -> list[calls.Lin
             str(row.clinician),
             reminders.arrival(row.starts_at, wants_cream, clinic.anaesthetic_cream_minutes),
         )
-        people[row.patient_id] = calls.Person(row.patient_id, str(row.patient), row.patient.phone)
+        people[row.patient_id] = calls.Person(
+            row.patient_id, str(row.patient), str(row.patient.phone)
+        )
         if row.needs_rebooking:
             reasons.append(calls.rebook(told, tz))
             continue

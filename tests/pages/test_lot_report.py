@@ -77,7 +77,7 @@ def test_a_clinician_finds_who_received_a_lot_and_when_oldest_first(
     assert "Hyaluronic acid 1.5%, lot HA-2417B" in html and "2 treatments" in html
     assert html.index("FIRST Sophie") < html.index("LATER Sophie")
     assert "Mon 6 Jul 2026, 10:30" in html and "Mon 9 Nov 2026, 14:15" in html
-    assert 'href="tel:0630636610"' in html
+    assert 'href="tel:+33 6 30 63 66 10"' in html
     assert reverse("patient_detail", args=[first.patient_id]) in html
     assert reverse("lot_report_csv", args=[recalled.pk]) in html
     assert "OTHERLOT" not in html and "NEVERHELD" not in html

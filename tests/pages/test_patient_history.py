@@ -42,7 +42,7 @@ def a_record(patient, clinician, receptionist, client):
             "last_name": patient.last_name,
             "date_of_birth": patient.date_of_birth.isoformat(),
             "sex": patient.sex,
-            "phone": "+33 7 00 00 00 00",
+            "phone": "+33 7 81 23 45 67",
             "preferred_language": patient.preferred_language,
             "reminder_channel": patient.reminder_channel,
         },
@@ -57,7 +57,7 @@ def test_a_clinician_reads_every_change_in_words(client, clinician, receptionist
 
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
-    assert "Phone: +33 6 12 34 56 78 → +33 7 00 00 00 00" in page
+    assert "Phone: +33 6 12 34 56 78 → +33 7 81 23 45 67" in page
     entries = response.context["entries"]
     edit = next(e for e in entries if e.what == "Patient details" and e.action == "changed")
     assert edit.who == receptionist.get_username()
@@ -101,12 +101,12 @@ def test_a_change_to_a_row_older_than_the_trail_says_its_earlier_values_were_not
     client, clinician, patient
 ):
     patient.trail.all().delete()  # as a row written before the audit trail began
-    patient.phone = "+33 7 00 00 00 00"
+    patient.phone = "+33 7 81 23 45 67"
     patient.save()
     client.force_login(clinician.user)
 
     page = client.get(history_url(patient)).content.decode()
 
     assert "the values before it were not recorded" in page
-    assert "Phone: +33 7 00 00 00 00" in page
-    assert "→ +33 7 00 00 00 00" not in page
+    assert "Phone: +33 7 81 23 45 67" in page
+    assert "→ +33 7 81 23 45 67" not in page
