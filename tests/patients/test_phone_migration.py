@@ -65,9 +65,7 @@ def test_the_demo_clinics_numbers_are_normalised_and_none_is_lost(demo_clinic):
     migrate(latest())
 
     assert counts() == before
-    stored = dict(
-        Patient.objects.filter(pk__in=[p.pk for p in people]).values_list("pk", "phone")
-    )
+    stored = dict(Patient.objects.filter(pk__in=[p.pk for p in people]).values_list("pk", "phone"))
     assert [stored[person.pk] for person in people] == list(typed.values())
     assert Patient.objects.get(pk=accented.pk).search_name == "helene guerin"
     assert not Patient.objects.filter(search_name="").exists()
