@@ -21,7 +21,54 @@ from patients.models import Patient, Screening
 DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y")
 
 
+DUPLICATE = (
+    "{count} already registered with the same {what}: open them below to avoid a second "
+    "record, or save again to register this patient anyway."
+)
+
+
 class PatientForm(forms.ModelForm):
+    """A patient's contact record. A new patient with the name and date of birth, or the
+    phone number, of one already registered is held back once, with links to them
+    (`duplicates`); saving again (`confirm_duplicate`, naming them) registers it anyway."""
+
+    duplicates: list[Patient] = []
+
+    def confirm_value(self) -> str:
+        return ",".join(str(patient.pk) for patient in self.duplicates)
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None:
+            return data
+        first, last, born = (data.get(k) for k in ("first_name", "last_name", "date_of_birth"))
+        phone = data.get("phone")
+        name = search.name_key(first, last) if first and last and born else None
+        same = Q(pk__in=[])
+        if name:
+            same |= Q(search_name=name, date_of_birth=born)
+        if phone:
+            same |= Q(phone=phone)
+        found = list(Patient.objects.filter(same)[:5])
+        # Saving again confirms these very patients: a change that finds others asks anew.
+        confirmed = set(self.data.get("confirm_duplicate", "").split(","))
+        self.duplicates = [] if {str(p.pk) for p in found} <= confirmed else found
+        if self.duplicates:
+            what = []
+            if any(p.search_name == name and p.date_of_birth == born for p in found):
+                what.append("name and date of birth")
+            if any(phone and p.phone == phone for p in found):
+                what.append("phone number")
+            count = len(self.duplicates)
+            raise forms.ValidationError(
+                DUPLICATE.format(
+                    count="A patient is" if count == 1 else f"{count} patients are",
+                    what=" or the same ".join(what),
+                ),
+                code="duplicate",
+            )
+        return data
+
     class Meta:
         model = Patient
         fields = [

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from clinic import access
+from clinic import access, clock
 from clinic.forms import add_service_errors
 from clinic.models import ConsentFormVersion
 from patients import history, services
@@ -26,13 +26,17 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     access.require(request.user, access.VIEW_PATIENT)
     form = PatientSearchForm(request.GET)
     page = Paginator(form.results(), PAGE_SIZE).get_page(request.GET.get("page"))
+    searched = bool(request.GET.get("q", "").strip())
+    seen, upcoming = ([], []) if searched else selectors.patients_at_hand(clock.now())
     return render(
         request,
         "patients/patient_list.html",
         {
             "form": form,
             "page": page,
-            "searched": bool(request.GET.get("q", "").strip()),
+            "searched": searched,
+            "seen": seen,
+            "upcoming": upcoming,
             "nav": "patients",
         },
     )

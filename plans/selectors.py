@@ -807,3 +807,47 @@ def lot_uses(batch_ids: Sequence[int]) -> list[ProductUse]:
         .select_related("batch__product", "appointment__patient", "appointment__clinician__user")
         .order_by("appointment__starts_at", "appointment__pk", "pk")
     )
+
+
+# --- the patients page before a search ---------------------------------------------------
+
+SEEN_DAYS = 14  # how far back "recently seen" looks
+UPCOMING_DAYS = 7  # how far ahead "upcoming" looks
+SHORT_LIST = 10
+
+
+def _first_per_patient(appointments, limit: int) -> list[Appointment]:
+    seen: dict[int, Appointment] = {}
+    for appointment in appointments:
+        seen.setdefault(appointment.patient_id, appointment)
+        if len(seen) == limit:
+            break
+    return list(seen.values())
+
+
+def patients_at_hand(now: datetime, clinic: ClinicSettings | None = None):
+    """The patients the front desk most likely looks for: those seen in the last
+    `SEEN_DAYS` (arrived or treated; the latest visit first) and those booked in the next
+    `UPCOMING_DAYS` (the soonest first), each with that appointment. Two queries."""
+    clinic = clinic or ClinicSettings.load()
+    today = now.astimezone(clinic.tz).date()
+    since = slots.day_spans(
+        engine.add_interval(today, -SEEN_DAYS, engine.Unit.DAY), today, clinic.tz
+    )
+    until = slots.day_spans(
+        today, engine.add_interval(today, UPCOMING_DAYS, engine.Unit.DAY), clinic.tz
+    )
+    rows = Appointment.objects.select_related("patient", "clinician__user")
+    seen = rows.filter(
+        status__in=(Appointment.Status.ARRIVED, Appointment.Status.DONE),
+        starts_at__gte=since[0].start,
+        starts_at__lte=now,
+    ).order_by("-starts_at", "-pk")
+    upcoming = rows.filter(
+        status=Appointment.Status.BOOKED, starts_at__gt=now, starts_at__lt=until[-1].end
+    ).order_by("starts_at", "pk")
+    # A patient has a few appointments in these days at most: 5 rows each is plenty.
+    return (
+        _first_per_patient(seen[: SHORT_LIST * 5], SHORT_LIST),
+        _first_per_patient(upcoming[: SHORT_LIST * 5], SHORT_LIST),
+    )
