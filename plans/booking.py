@@ -320,6 +320,56 @@ def appointment_book(
     return Booked(appointment, conflicts)
 
 
+UNDO_ONLY_TODAY = (
+    "Only an arrival or a no-show of today can be undone; this appointment was on {day:%a %d %b}."
+)
+UNDO_NOT_NO_SHOW = "Only a no-show can be undone; this appointment is {status}."
+REBOOKED_MEANWHILE = (
+    "Session {number} was booked again meanwhile: its new appointment stands; cancel it "
+    "first to bring this one back."
+)
+
+
+def check_undo_today(appointment: Appointment, now: datetime) -> None:
+    """An arrival or a no-show is undone on its day only: a mistake made at the desk,
+    put right while the day runs. Later, the record stands."""
+    tz = ClinicSettings.load().tz
+    day = timezone.localdate(appointment.starts_at, tz)
+    if day != timezone.localdate(now, tz):
+        raise ValidationError(UNDO_ONLY_TODAY.format(day=day))
+
+
+def appointment_undo_no_show(
+    *, appointment: Appointment, now: datetime | None = None, by=None
+) -> Appointment:
+    """A no-show marked by mistake, the same day: the appointment is booked again at its
+    time and its session booked, unless the time or the session was taken meanwhile.
+    The trail keeps both changes, with who made them."""
+    now = now or clock.now()
+    with transaction.atomic():
+        lock_bookings()
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status != Appointment.Status.NO_SHOW:
+            raise ValidationError(
+                UNDO_NOT_NO_SHOW.format(status=current.get_status_display().lower())
+            )
+        check_undo_today(current, now)
+        session = _lock_session(current.session_id)
+        if session.status != Session.Status.TO_BOOK:
+            raise ValidationError(REBOOKED_MEANWHILE.format(number=session.number))
+        _check_no_overlap([current], exclude=[current.pk])
+
+        def write():
+            current.status = Appointment.Status.BOOKED
+            current.changed_by = by
+            current.save(update_fields=["status", "changed_by", "changed_at"])
+            session.status = Session.Status.BOOKED
+            session.save(update_fields=["status", "updated_at"])
+
+        _write(write)
+    return current
+
+
 def appointment_move(
     *,
     appointment: Appointment,

@@ -31,6 +31,7 @@ ROW_MINUTES = 5
 MAX_ROWS = 24 * 60 // ROW_MINUTES
 MAX_SPAN = 8 * 60 // ROW_MINUTES
 LIVE = frozenset(("booked", "arrived"))
+NO_SHOW = "no_show"
 
 esc = lru_cache(maxsize=4096)(escape)
 
@@ -76,6 +77,7 @@ def to_card(
     status_label: str,
     error: str = "",
     consent: str = "",
+    today: date | None = None,
 ) -> Card:
     """The card of one appointment row; every string from the database is escaped.
 
@@ -87,10 +89,12 @@ def to_card(
 
     The actions are not printed: `actions_prefix` + pk answers them when the menu opens
     (one form and CSRF token on the page instead of 160); without JavaScript the
-    session's own page offers the same actions.
+    session's own page offers the same actions. A no-show of `today` keeps its menu, to
+    be undone.
     """
     pk, status, starts, ends = row.pk, row.status, row.starts, row.ends
     live = status in LIVE
+    undoable = status == NO_SHOW and today is not None and starts.date() == today
     row_number = span = 1
     if first_hour is not None:
         # Placed by the clock, as the hour marks are: on the day the clocks change, an
@@ -113,7 +117,7 @@ def to_card(
         f'<div class="booking-line"><span class="booking-time">'
         f"{hh_mm(starts)}–{hh_mm(ends)}</span>"
     ]
-    if live:
+    if live or undoable:
         parts.append(
             f'<details class="booking-actions" hx-get="{esc(actions_prefix)}{pk}"'
             ' hx-trigger="toggle once" hx-target="find .booking-menu">'

@@ -21,6 +21,7 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from clinic import clock
 from clinic.models import Clinician, ClinicSettings, InstructionRule, ProductBatch, Room
 from patients.models import Patient, Screening
 from plans import calls, cards, engine, instructions, reminders, safety, slots, sql
@@ -181,6 +182,7 @@ def schedule_card(
         status_label=STATUS_LABELS[row.status],
         error=error,
         consent=due.get(row.plan_id, ""),
+        today=clock.today(tz),
     )
 
 
@@ -282,6 +284,7 @@ def day_schedule(
         names = _room_names(rooms, standing)
     url_pattern, actions_prefix = _session_url(), _actions_prefix(day)
     due = _consents_due(sessions)
+    today = clock.today(tz)
     for session in sessions:
         key = session.room_id if by_room else session.clinician_id
         column = columns.get(key)
@@ -298,6 +301,7 @@ def day_schedule(
                 place=names.get(session.clinician_id if by_room else session.room_id, ""),
                 status_label=STATUS_LABELS[session.status],
                 consent=due.get(session.plan_id, ""),
+                today=today,
             )
         )
     closures = standing.closed_between(day, day)
@@ -361,6 +365,7 @@ def week_schedule(
                 place=rooms.get(session.room_id, ""),
                 status_label=STATUS_LABELS[session.status],
                 consent=due.get(session.plan_id, ""),
+                today=today,
             )
             for session in by_day.get(day, ())
         ]

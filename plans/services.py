@@ -16,7 +16,7 @@ from django.utils import timezone
 from clinic import audit, clock
 from clinic.models import Clinician, ClinicSettings, Product, ProductBatch, TreatmentArea
 from patients.models import Patient
-from plans import engine
+from plans import booking, engine
 from plans.models import (
     CANCEL_NEEDS_REASON,
     Appointment,
@@ -442,6 +442,25 @@ def appointment_mark_arrived(
     _refuse_unless(appointment, (Appointment.Status.BOOKED,), ARRIVAL_NOT_BOOKED)
     appointment.status = Appointment.Status.ARRIVED
     appointment.arrived_at = now or clock.now()
+    appointment.changed_by = by
+    appointment.save(update_fields=["status", "arrived_at", "changed_by", "changed_at"])
+    return appointment
+
+
+UNDO_NOT_ARRIVED = "Only an arrival can be undone; this appointment is {status}."
+
+
+@transaction.atomic
+def appointment_undo_arrival(
+    *, appointment: Appointment, now: datetime | None = None, by=None
+) -> Appointment:
+    """An arrival checked by mistake, the same day: the appointment is booked again, the
+    arrival time cleared; the trail keeps both changes, with who made them."""
+    appointment = _locked_appointment(appointment)
+    _refuse_unless(appointment, (Appointment.Status.ARRIVED,), UNDO_NOT_ARRIVED)
+    booking.check_undo_today(appointment, now or clock.now())
+    appointment.status = Appointment.Status.BOOKED
+    appointment.arrived_at = None
     appointment.changed_by = by
     appointment.save(update_fields=["status", "arrived_at", "changed_by", "changed_at"])
     return appointment

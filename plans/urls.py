@@ -40,6 +40,16 @@ urlpatterns = [
     path("appointments/<int:pk>/act/", views.appointment_act, name="appointment_act"),
     path("appointments/<int:pk>/arrived/", views.appointment_arrived, name="appointment_arrived"),
     path("appointments/<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path(
+        "appointments/<int:pk>/undo-arrival/",
+        views.appointment_undo_arrival,
+        name="appointment_undo_arrival",
+    ),
+    path(
+        "appointments/<int:pk>/undo-no-show/",
+        views.appointment_undo_no_show,
+        name="appointment_undo_no_show",
+    ),
     path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:pk>/move/", views.appointment_move, name="appointment_move"),
     path("patients/<int:patient_id>/plans/new/", views.plan_new, name="plan_new"),

@@ -131,6 +131,15 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
     )
 
 
+def _undoable(request: HttpRequest, appointment: Appointment) -> dict[str, bool]:
+    """Which of an arrival or a no-show may be undone: on the appointment's day only."""
+    today = _day_of(appointment) == request.clinic.today()
+    return {
+        "can_undo_arrival": today and appointment.status == Appointment.Status.ARRIVED,
+        "can_undo_no_show": today and appointment.status == Appointment.Status.NO_SHOW,
+    }
+
+
 def _schedule_actions(request: HttpRequest, day: date, pk: str) -> HttpResponse:
     """A card's action menu, which htmx loads when the menu opens (`?actions=<pk>`, the
     appointment's).
@@ -154,6 +163,7 @@ def _schedule_actions(request: HttpRequest, day: date, pk: str) -> HttpResponse:
             "can_arrive": appointment.status == Appointment.Status.BOOKED,
             "can_move": appointment.status == Appointment.Status.BOOKED,
             "live": appointment.is_live,
+            **_undoable(request, appointment),
         },
     )
 
@@ -268,6 +278,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": CancelForm(),
             "uses": uses,
             "instructions": instructions,
+            "last": history[-1] if history else None,
+            **(_undoable(request, history[-1]) if history else {}),
             **roles,
         },
     )
@@ -286,7 +298,16 @@ def appointment_arrived(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """A no-show frees the time and sends the session back to be booked: asked for twice.
+    The card's button asks in the browser (htmx) and posts `confirm`; a page without
+    JavaScript asks here first."""
     appointment = access.appointment_for(request.user, pk)
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "plans/confirm_no_show.html",
+            {"appointment": appointment, "next": inputs.next_path(request)},
+        )
     return _act(
         request,
         appointment,
@@ -297,12 +318,36 @@ def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def appointment_undo_arrival(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.appointment_for(request.user, pk)
+    return _act(
+        request,
+        appointment,
+        lambda: services.appointment_undo_arrival(appointment=appointment, by=request.user),
+        f"{appointment.patient.full_name}'s arrival undone: booked again.",
+    )
+
+
+@require_POST
+def appointment_undo_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.appointment_for(request.user, pk)
+    return _act(
+        request,
+        appointment,
+        lambda: booking.appointment_undo_no_show(appointment=appointment, by=request.user),
+        f"{appointment.patient.full_name}'s no-show undone: booked again at its time.",
+    )
+
+
+@require_POST
 def appointment_act(request: HttpRequest, pk: int) -> HttpResponse:
     """The schedule card's one form: its buttons say which action to take."""
     action = {
         "arrived": appointment_arrived,
         "no_show": appointment_no_show,
         "cancel": appointment_cancel,
+        "undo_arrival": appointment_undo_arrival,
+        "undo_no_show": appointment_undo_no_show,
     }.get(request.POST.get("action", ""))
     if action is None:
         appointment = access.appointment_for(request.user, pk)

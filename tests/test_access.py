@@ -173,7 +173,7 @@ def test_each_role_runs_the_day_on_real_appointments(client, request, day_data, 
     assert response.status_code == REDIRECT
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.ARRIVED
-    response = client.post(reverse("appointment_no_show", args=[booked.pk]))
+    response = client.post(reverse("appointment_no_show", args=[booked.pk]), {"confirm": "yes"})
     assert response.status_code == REDIRECT
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.NO_SHOW

@@ -66,11 +66,20 @@ def test_receptionist_marks_an_arrival_in_place(client, receptionist, today):
     assert appointment.session.status == Session.Status.BOOKED  # the step is still booked
 
 
-def test_no_show_without_javascript_goes_back_to_the_day(client, receptionist, today):
+def test_no_show_without_javascript_asks_then_goes_back_to_the_day(client, receptionist, today):
     appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
     back = reverse("schedule_day", args=[today])
-    response = client.post(reverse("appointment_no_show", args=[appointment.pk]), {"next": back})
+    url = reverse("appointment_no_show", args=[appointment.pk])
+
+    asked = client.post(url, {"next": back})
+
+    assert asked.status_code == HTTPStatus.OK
+    assert f"Mark {appointment.patient.full_name} as a no-show?" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text and f'value="{back}"' in asked.text
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED  # nothing yet
+    response = client.post(url, {"next": back, "confirm": "yes"})
     assert response["Location"] == back
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.NO_SHOW

@@ -50,7 +50,9 @@ def test_a_next_that_is_not_ours_returns_to_the_day_after_the_action(
 def test_a_next_of_ours_is_followed(client, receptionist, booked, today):
     client.force_login(receptionist)
     back = reverse("schedule_day", args=[today]) + "?by=room"
-    response = client.post(reverse("appointment_no_show", args=[booked.pk]), {"next": back})
+    response = client.post(
+        reverse("appointment_no_show", args=[booked.pk]), {"next": back, "confirm": "yes"}
+    )
     assert response["Location"] == back
 
 
