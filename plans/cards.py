@@ -111,6 +111,9 @@ def to_card(
         # The one arrival time: the patient's cream instruction says the same.
         arrive = hh_mm(instructions.arrival(starts, cream_minutes))
         meta = f'<span class="booking-arrival">Arrive {arrive}</span> · {meta}'
+    elif live:
+        # On paper every line says when to expect the patient (on screen, the time does).
+        meta = f'<span class="booking-arrive-at">Arrive {hh_mm(starts)} · </span>{meta}'
     parts = [
         f'<div class="booking-body status-{esc(status)}'
         f'{" needs-rebooking" if row.needs_rebooking else ""}" id="booking-{pk}">'
@@ -126,6 +129,7 @@ def to_card(
         )
     parts.append(
         f'</div><a class="booking-patient" href="{url}">{escape(patient_name(row))}</a>'
+        f'<div class="booking-phone">Tel. {esc(row.phone)}</div>'
         f'<div class="booking-meta">{meta}</div>'
         f'<div class="booking-line"><span class="booking-meta">'
         f"{esc(' · '.join(filter(None, (areas, place))))}</span>"

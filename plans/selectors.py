@@ -20,6 +20,7 @@ from django.db.models import Count, Prefetch, Q, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from phonenumber_field.phonenumber import to_python as to_phone
 
 from clinic import clock
 from clinic.models import Clinician, ClinicSettings, InstructionRule, ProductBatch, Room
@@ -64,6 +65,7 @@ class CardRow(NamedTuple):
     starts: datetime  # `starts_at` and `ends_at` on the clinic's clock
     ends: datetime
     session_id: int
+    phone: str  # as the pages show it: "+33 6 30 63 66 10"
 
 
 def _card_rows(tz: ZoneInfo, kind: str, *params) -> tuple[list[CardRow], dict[int, str]]:
@@ -93,6 +95,7 @@ def _card_rows(tz: ZoneInfo, kind: str, *params) -> tuple[list[CardRow], dict[in
                 starts_at.astimezone(tz),
                 ends_at.astimezone(tz),
                 values[15],
+                str(to_phone(values[16])),
             )
             rows.append(row)
             # A plan's second appointment of the day finds its areas listed already.

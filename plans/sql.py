@@ -157,7 +157,8 @@ SELECT ap.{a_id}, ap.{a_status}, ap.{a_needs_rebooking}, {starts_at}, {ends_at},
          ORDER BY sc.{sc_screened_on} DESC, sc.{sc_id} DESC LIMIT 1),
        (SELECT n.{s_number} FROM {session} n WHERE n.{s_plan} = st.{s_plan}
          ORDER BY n.{s_number} DESC LIMIT 1),
-       ar.{ar_name}, st.{s_id}
+       ar.{ar_name}, st.{s_id},
+       (SELECT p.{p_phone} FROM {patient} p WHERE p.{p_id} = ap.{a_patient})
   FROM {appointment} ap
   JOIN {session} st ON st.{s_id} = ap.{a_session}
   LEFT JOIN {plan_areas} pa ON pa.{pa_plan} = st.{s_plan}
@@ -184,6 +185,7 @@ def _card_names() -> dict[str, str]:
         "p_id": _column(Patient, "id"),
         "p_last_name": _column(Patient, "last_name"),
         "p_first_name": _column(Patient, "first_name"),
+        "p_phone": _column(Patient, "phone"),
         "t_id": _column(TreatmentPlan, "id"),
         "t_protocol": _column(TreatmentPlan, "protocol"),
         "pr_id": _column(Protocol, "id"),

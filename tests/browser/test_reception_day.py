@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from clinic.models import ClinicSettings
 from plans.models import Appointment
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.pages.data import clinic_day
 
@@ -95,3 +96,38 @@ def test_receptionist_undoes_a_no_show_marked_by_mistake(
     shoot("schedule-day-no-show-undone")
     missed.refresh_from_db()
     assert missed.status == Appointment.Status.BOOKED
+
+
+def test_the_printed_day_carries_each_patients_phone_and_arrival(
+    page, live_server, sign_in, receptionist
+):
+    cream, plain = clinic_day(ClinicSettings.load().today(), per_clinician=2)  # cream first
+    sign_in(receptionist.username, PASSWORD)
+    first, second = page.locator(f"#booking-{cream.pk}"), page.locator(f"#booking-{plain.pk}")
+    expect(first.locator(".booking-phone")).to_be_hidden()  # the screen's grid: no room
+
+    page.emulate_media(media="print")
+
+    expect(first.locator(".booking-phone")).to_have_text("Tel. +33 6 12 34 56 78")
+    expect(first).to_contain_text("Arrive 07:30")  # early for the anaesthetic cream
+    expect(second).to_contain_text("Arrive 09:00")
+    expect(second.locator(".booking-phone")).to_be_visible()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "schedule-day-print.png", full_page=True)
+
+
+def test_on_the_phone_the_card_menu_never_covers_the_patients_name(
+    page, live_server, sign_in, shoot, receptionist
+):
+    first, _ = clinic_day(ClinicSettings.load().today(), per_clinician=2)
+    sign_in(receptionist.username, PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 900})
+    card = page.locator(f"#booking-{first.pk}")
+    card.get_by_text("Actions").click()
+    expect(card.get_by_role("button", name="Arrived")).to_be_visible()
+
+    name = card.locator(".booking-patient").bounding_box()
+    menu = card.locator(".booking-menu").bounding_box()
+    assert menu["y"] + menu["height"] <= name["y"] or name["y"] + name["height"] <= menu["y"]
+    expect(card.locator(".booking-patient")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "schedule-day-menu-phone.png", full_page=True)

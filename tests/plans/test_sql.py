@@ -8,6 +8,7 @@ import pytest
 from django.db.models import Q
 
 from clinic.models import ClinicSettings
+from patients.models import Patient
 from plans import sql
 from plans.models import Appointment, Session
 from tests import factories
@@ -160,7 +161,10 @@ def orm_card_rows(appointments):
             last,
         )
         areas = list(plan.areas.order_by("name", "pk")) or [None]
-        rows.extend((*head, area.name if area else None, session.pk) for area in areas)
+        phone = Patient.objects.filter(pk=a.patient_id).values_list("phone", flat=True).get()
+        rows.extend(
+            (*head, area.name if area else None, session.pk, phone.as_e164) for area in areas
+        )
     return rows
 
 
