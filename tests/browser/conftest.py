@@ -9,7 +9,7 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-WIDTHS = {"desktop": 1280, "phone": 390}
+WIDTHS = {"desktop": 1280, "tablet-landscape": 1024, "tablet": 768, "phone": 390}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -48,7 +48,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def shoot(page):
-    """Save the page at desktop and phone width into screenshots/<name>-<width>.png."""
+    """Save the page at desktop, tablet (both ways) and phone width into
+    screenshots/<name>-<width>.png."""
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def take(name: str) -> None:

@@ -1,4 +1,5 @@
-"""Load a believable clinic: resources, the four published protocols, 40 patients, logins.
+"""Load a believable clinic: resources, the four published protocols, 40 patients on their
+courses, a busy week either side of the day it is loaded (`load_week`), logins.
 
 Every row is found by its natural key before it is created, so running the command again
 changes nothing. Demo logins share one password, printed at the end; the command refuses
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clinic import audit, roles
+from clinic import audit, clock, roles
 from clinic.consent_texts import DEFAULT_CONSENT_FORMS
 from clinic.models import (
     Clinician,
@@ -30,15 +31,19 @@ from clinic.models import (
     Product,
     ProductBatch,
     Room,
+    TimeOff,
     TreatmentArea,
     WorkingHours,
 )
 from patients.models import Patient, Screening, SignedConsent
 from plans import availability, booking, engine, services
-from plans.calendar import calendar_changed
+from plans.calendar import calendar_changed, clinic_calendar
 from plans.models import Protocol, Session
 
 DEMO_PASSWORD = "clinic-demo-2026"
+WEEK_DAYS = 7  # the week either side of today, filled
+FILL = 0.65  # of a day's slots booked, today's aside (all)
+WEEK_SURNAMES = ["Laurent", "Simon", "Michel", "Lefebvre", "Leroy", "Roux", "David", "Bertin"]
 DEVICE = "Electrodermoporation device"
 NEEDLE = "Needle injection"
 EDP = "Electrodermoporation"
@@ -122,23 +127,27 @@ PROTOCOLS = [
     ("Repeat every 2-4 weeks", Protocol.Indication.CELLULITE, NEEDLE, 60, "every 2-4 weeks"),
 ]
 
+# Hours as (start, end) in hours of the day: 8.5 is 08:30. The clinic opens through lunch;
+# the clinicians take theirs in turn.
 CLINICIANS = [
-    # username, first, last, specialty, methods, {weekday: [(start, end), ...]}
+    # username, first, last, specialty, methods, room, {weekday: ((start, end), ...)}
     (
         "dr.martin",
         "Claire",
         "Martin",
         "Aesthetic medicine",
         [NEEDLE, EDP],
-        {0: [(9, 13), (14, 19)], 1: [(9, 13), (14, 19)], 3: [(9, 13), (14, 19)], 5: [(9, 13)]},
+        "Room 1",
+        {**dict.fromkeys(range(5), ((8.5, 13), (14, 19.5))), 5: ((9, 13),)},
     ),
     (
         "dr.rossi",
         "Marco",
         "Rossi",
         "Dermatology",
-        [NEEDLE],
-        {1: [(10, 13), (14, 18)], 2: [(9, 13), (14, 19)], 4: [(9, 13), (14, 19)]},
+        [NEEDLE, EDP],
+        "Room 2",
+        dict.fromkeys(range(5), ((8.5, 13), (14, 18.5))),
     ),
     (
         "dr.nguyen",
@@ -146,9 +155,15 @@ CLINICIANS = [
         "Nguyen",
         "Aesthetic medicine",
         [NEEDLE, EDP],
-        {0: [(14, 19)], 2: [(9, 13), (14, 19)], 3: [(9, 13)], 4: [(9, 13), (14, 17)]},
+        "Room 3",
+        dict.fromkeys(range(5), ((9.5, 13.5), (14.5, 19.5))),
     ),
 ]
+
+
+def at_hour(hours: float) -> time:
+    return time(int(hours), round(hours % 1 * 60))
+
 
 FIRST_NAMES_F = [
     "Sophie",
@@ -286,12 +301,13 @@ class Command(BaseCommand):
         clinicians = self.load_people(methods)
         self.load_patients(today, clinicians, protocols)
         self.load_consents(today, methods)
+        self.load_week(today, clinicians, protocols)
 
     def load_calendar(self, today: date) -> None:
-        for weekday in range(5):
-            OpeningHours.objects.get_or_create(weekday=weekday, opens=time(9), closes=time(13))
-            OpeningHours.objects.get_or_create(weekday=weekday, opens=time(14), closes=time(19))
-        OpeningHours.objects.get_or_create(weekday=5, opens=time(9), closes=time(13))
+        if not OpeningHours.objects.exists():
+            for weekday in range(5):
+                OpeningHours.objects.create(weekday=weekday, opens=time(8, 30), closes=time(19, 30))
+            OpeningHours.objects.create(weekday=5, opens=time(9), closes=time(13))
         year = today.year
         for name, first, last in [
             ("Christmas Day", date(year, 12, 25), date(year, 12, 25)),
@@ -320,7 +336,7 @@ class Command(BaseCommand):
         )
         if created:
             edp.required_equipment.add(device)
-        for name, has_device in [("Room 1", True), ("Room 2", False), ("Room 3", False)]:
+        for name, has_device in [("Room 1", True), ("Room 2", True), ("Room 3", True)]:
             room, created = Room.objects.get_or_create(name=name)
             if created and has_device:
                 room.equipment.add(device)
@@ -394,7 +410,7 @@ class Command(BaseCommand):
         self.user("admin", "Alex", "Admin", roles.ADMIN, staff=True)
         self.user("reception", "Rita", "Desk", roles.RECEPTIONIST)
         clinicians = []
-        for username, first, last, specialty, method_names, hours in CLINICIANS:
+        for username, first, last, specialty, method_names, _, hours in CLINICIANS:
             user = self.user(username, first, last, roles.CLINICIAN)
             clinician, created = Clinician.objects.get_or_create(
                 user=user, defaults={"specialty": specialty}
@@ -404,7 +420,9 @@ class Command(BaseCommand):
                 audit.bulk_create(
                     WorkingHours,
                     (
-                        WorkingHours(clinician=clinician, weekday=day, starts=time(a), ends=time(b))
+                        WorkingHours(
+                            clinician=clinician, weekday=day, starts=at_hour(a), ends=at_hour(b)
+                        )
                         for day, spans in hours.items()
                         for a, b in spans
                     ),
@@ -535,3 +553,191 @@ class Command(BaseCommand):
             booking.plan_book(plan=plan, placements=proposal.placements, confirm_outside=True)
         except ValidationError:
             pass  # contraindicated or not bookable: it waits for a clinician, as it would
+
+    # --- the week around today -------------------------------------------------------
+
+    def load_week(self, today: date, clinicians: list[Clinician], protocols) -> None:
+        """A clinic in full swing: the week either side of today filled as a busy clinic's
+        is (today full, the other days about two thirds), each appointment a new patient
+        starting a course. The past held, with a few no-shows and a cancellation; today's
+        patients before now seen or arriving; next week, an afternoon's time off leaves
+        its bookings on the rebooking worklist. A patient is found by name before being
+        created: a second run the same day adds nothing."""
+        clinic = ClinicSettings.load()
+        tz, now = clinic.tz, clock.now()
+        rooms = {room.name: room for room in Room.objects.all()}
+        by_user = {clinician.user.username: clinician for clinician in clinicians}
+        batches = self.batches_in_date(today)
+        areas = list(TreatmentArea.objects.all())
+        versions = {
+            form.method_id: form.current()
+            for form in ConsentForm.objects.filter(is_active=True).prefetch_related("versions")
+        }
+        standing = clinic_calendar(clinic)
+        number = 0
+        for offset in range(-WEEK_DAYS, WEEK_DAYS + 1):
+            day = today + timedelta(days=offset)
+            if not standing.open_on(day, tz):
+                continue
+            for username, *_, room_name, _hours in CLINICIANS:
+                clinician = by_user[username]
+                room = rooms[room_name]
+                kinds = [
+                    p
+                    for p in protocols
+                    if clinician.methods.filter(pk=p.method_id).exists()
+                    and set(p.method.required_equipment.values_list("pk", flat=True))
+                    <= set(room.equipment.values_list("pk", flat=True))
+                ]
+                for start, opening, protocol in self.starts(
+                    standing, clinician, day, tz, kinds, clinic
+                ):
+                    number += 1
+                    rng = random.Random(f"week-{number}")
+                    if offset and rng.random() > FILL:
+                        continue  # a free slot: the other days are not full
+                    self.week_booking(
+                        number,
+                        rng,
+                        day,
+                        start,
+                        opening,
+                        clinician,
+                        room,
+                        protocol,
+                        now=now,
+                        today=today,
+                        areas=areas,
+                        batches=batches,
+                        versions=versions,
+                    )
+        self.time_off_next_week(today, by_user["dr.rossi"], tz)
+
+    def starts(self, standing, clinician, day, tz, kinds, clinic):
+        """A clinician's day back to back: each start with whether it opens a morning or
+        afternoon and the protocol of the course that starts there (the clinician's
+        protocols in turn, short ones twice as often), the buffer kept between them."""
+        grid = timedelta(minutes=clinic.slot_grid_minutes)
+        # The clinic's quick sessions: its hour-long ones are booked by the 40 patients'
+        # courses; the week's new courses take the shorter protocols, the shortest most.
+        turn = sorted((p for p in kinds if p.session_minutes < 60), key=lambda p: p.session_minutes)
+        turn = [turn[0], turn[0], *turn]
+        index = day.toordinal() + clinician.pk
+        for span in standing.works_on(clinician.pk, day, tz):
+            start = span.start
+            while True:
+                protocol = turn[index % len(turn)]
+                step = timedelta(minutes=protocol.session_minutes + clinic.buffer_minutes)
+                step = grid * -(-step // grid)  # rounded up to the grid
+                if start + step > span.end:
+                    break
+                yield start, start == span.start, protocol
+                start += step
+                index += 1
+
+    def batches_in_date(self, today: date) -> dict[int, ProductBatch]:
+        """Each product's batch in date today: what the week's treatments record."""
+        found = {}
+        for batch in ProductBatch.objects.filter(expiry_date__gt=today).order_by("expiry_date"):
+            found.setdefault(batch.product_id, batch)
+        return found
+
+    def week_booking(
+        self,
+        number,
+        rng,
+        day,
+        start,
+        opening,
+        clinician,
+        room,
+        protocol,
+        *,
+        now,
+        today,
+        **catalogue,
+    ):
+        female = number % 5 != 4
+        first = (FIRST_NAMES_F if female else FIRST_NAMES_M)[number % 12]
+        last = LAST_NAMES[(number * 7 + number // 40) % len(LAST_NAMES)]
+        patient, created = Patient.objects.get_or_create(
+            first_name=first,
+            last_name=f"{last}-{WEEK_SURNAMES[number % len(WEEK_SURNAMES)]}",
+            defaults={
+                "date_of_birth": today - timedelta(days=rng.randint(25 * 365, 65 * 365)),
+                "sex": Patient.Sex.FEMALE if female else Patient.Sex.MALE,
+                "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+                f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+                "email": f"{first.lower()}.{last.lower()}{number}@mail.example",
+                "preferred_language": rng.choice(["fr", "fr", "fr", "en", "it"]),
+            },
+        )
+        if not created:
+            return
+        Screening.objects.create(
+            patient=patient,
+            screened_on=min(day, today) - timedelta(days=rng.randint(1, 20)),
+            screened_by=clinician,
+            takes_aspirin_or_clopidogrel=number % 7 == 3,
+            uses_retinoid_creams=number % 9 == 4,
+            # Not at the opening of a morning or afternoon: the cream comes before.
+            wants_anaesthetic_cream=number % 4 == 0 and not opening,
+        )
+        version = catalogue["versions"].get(protocol.method_id)
+        if version is not None:
+            SignedConsent.objects.create(
+                patient=patient,
+                version=version,
+                signed_on=min(day, today) - timedelta(days=1),
+                taken_by=clinician,
+            )
+        plan = services.plan_create(
+            patient=patient,
+            protocol=protocol,
+            start_date=day,
+            clinician=clinician,
+            areas=rng.sample(catalogue["areas"], k=rng.randint(1, 2)),
+            products=[],
+        )
+        session = plan.sessions.get(number=1)
+        try:
+            appointment = booking.appointment_book(
+                session=session,
+                starts_at=start,
+                clinician=clinician,
+                room=room,
+                now=min(now, start) - timedelta(days=1),
+            ).appointment
+        except ValidationError:
+            return  # taken by a course of the 40 patients: the slot is theirs
+        ends = appointment.ends_at
+        if ends <= now:
+            if number % 17 == 5:
+                services.appointment_mark_no_show(appointment=appointment)
+            elif number % 23 == 7:
+                services.appointment_cancel(
+                    appointment=appointment, reason="Called in the morning: unwell"
+                )
+            else:
+                services.session_mark_done(
+                    session=session,
+                    held_at=appointment.starts_at,
+                    areas=plan.areas.all(),
+                    batches=list(catalogue["batches"].values())[number % 3 :][:1],
+                    by=clinician.user,
+                )
+        elif appointment.starts_at <= now:
+            services.appointment_mark_arrived(appointment=appointment, now=appointment.starts_at)
+        elif day == today and number % 11 == 2:
+            services.appointment_cancel(appointment=appointment, reason="Car broke down")
+
+    def time_off_next_week(self, today: date, clinician: Clinician, tz) -> None:
+        """An afternoon off next week, over appointments already booked: they go on the
+        rebooking worklist (the time off's own signal flags them)."""
+        day = today + timedelta(days=7 - today.weekday() + 1)  # next Tuesday
+        starts = datetime.combine(day, time(14), tzinfo=tz)
+        TimeOff.objects.get_or_create(
+            clinician=clinician,
+            starts_at=starts,
+            defaults={"ends_at": starts + timedelta(hours=3), "reason": "Training"},
+        )
