@@ -163,6 +163,9 @@ def _schedule_actions(request: HttpRequest, day: date, pk: str) -> HttpResponse:
             "can_arrive": appointment.status == Appointment.Status.BOOKED,
             "can_move": appointment.status == Appointment.Status.BOOKED,
             "live": appointment.is_live,
+            "local_start": timezone.localtime(appointment.starts_at),
+            "grid_seconds": request.clinic.slot_grid_minutes * 60,
+            "submission": submissions.new_key(),
             **_undoable(request, appointment),
         },
     )
