@@ -48,6 +48,8 @@ class Card:
     row: int  # the grid row it starts on and the rows it spans
     span: int
     html: SafeString  # the card without its grid cell
+    # A booked appointment may be dragged to another time: its pk, clinician and room.
+    drag: tuple[int, int | None, int | None] | None = None
 
 
 # Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
@@ -145,10 +147,21 @@ def to_card(
     if error:
         parts.append(f'<div class="text-danger" role="alert">{escape(error)}</div>')
     parts.append("</div>")
-    return Card(row_number, span, markup(parts))
+    drag = (pk, row.clinician_id, row.room_id) if status == "booked" else None
+    return Card(row_number, span, markup(parts), drag)
 
 
 NO_BOOKINGS = '<p class="text-secondary small p-2 mb-0 r-1 s-6">No appointments.</p>'
+
+
+def _draggable(card: Card) -> str:
+    if card.drag is None:
+        return ""
+    pk, clinician, room = card.drag
+    return (
+        f' draggable="true" data-appointment="{pk}"'
+        f' data-clinician="{clinician or ""}" data-room="{room or ""}"'
+    )
 
 
 def columns_html(columns: "list[Column]", *, rows: int, anchor: str, empty: str) -> SafeString:
@@ -163,12 +176,14 @@ def columns_html(columns: "list[Column]", *, rows: int, anchor: str, empty: str)
         if column.closed:
             classes += " closed-col"
         parts.append(
-            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}">'
+            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}"'
+            f"{''.join(f' data-drop-{k}={chr(34)}{esc(v)}{chr(34)}' for k, v in column.drop)}>"
             f'<h2 class="col-head" id="{anchor}-{column.key}">{column.heading}</h2>'
             '<div class="slots">'
         )
         parts.extend(
-            f'<article class="booking r-{card.row} s-{card.span}">{card.html}</article>'
+            f'<article class="booking r-{card.row} s-{card.span}"{_draggable(card)}>'
+            f"{card.html}</article>"
             for card in column.bookings
         )
         if not column.bookings:

@@ -206,6 +206,8 @@ class Column:
     heading: str  # markup, escaped: the name (and specialty), or the day and its notes
     closed: bool = False
     bookings: list[cards.Card] = field(default_factory=list)
+    # What a card dropped here takes: ("clinician", "3"), ("room", "2") or ("day", ISO date).
+    drop: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -294,6 +296,8 @@ def day_schedule(
     else:
         columns = _columns(standing.clinicians, clinicians, _clinicians_listed)
         names = _room_names(rooms, standing)
+    for key, column in columns.items():
+        column.drop = (("room" if by_room else "clinician", str(key)), ("day", day.isoformat()))
     url_pattern, actions_prefix = _session_url(), _actions_prefix(day)
     due = _consents_due(sessions)
     today = clock.today(tz)
@@ -364,7 +368,7 @@ def week_schedule(
         heading = cards.day_heading(
             day, reverse("schedule_day", args=[day]), [c.name for c in closed], today=day == today
         )
-        column = Column(offset, heading, closed=bool(closed))
+        column = Column(offset, heading, closed=bool(closed), drop=(("day", day.isoformat()),))
         actions_prefix = _actions_prefix(day)
         column.bookings = [
             cards.to_card(

@@ -40,6 +40,7 @@ urlpatterns = [
     path("appointments/<int:pk>/act/", views.appointment_act, name="appointment_act"),
     path("appointments/<int:pk>/arrived/", views.appointment_arrived, name="appointment_arrived"),
     path("appointments/<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("appointments/<int:pk>/drop/", views.appointment_drop, name="appointment_drop"),
     path(
         "appointments/<int:pk>/undo-arrival/",
         views.appointment_undo_arrival,

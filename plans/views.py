@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -578,6 +578,46 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
             "now too close to this one: move it too.",
         )
     return back
+
+
+@require_POST
+def appointment_drop(request: HttpRequest, pk: int) -> HttpResponse:
+    """A card dropped on another time, column or day (`static/clinic/drag.js`): checked
+    by the move's own service before anything is saved. Answers JSON: done, or the reason
+    it was refused, and whether a confirmation would let it through (outside the window)."""
+    appointment = access.appointment_for(request.user, pk)
+    form = TypedTimeForm(request.POST, plan=appointment.session.plan, tz=request.clinic.tz)
+    if not form.is_valid():
+        errors = [m for messages_ in form.errors.values() for m in messages_]
+        return JsonResponse({"ok": False, "message": " ".join(errors)})
+    try:
+        done = booking.appointment_move(
+            appointment=appointment,
+            starts_at=form.cleaned_data["starts_at"],
+            clinician=form.cleaned_data["clinician"],
+            room=form.cleaned_data["room"],
+            confirm_outside=form.cleaned_data["confirm_outside"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        code = getattr(error, "code", None)
+        message = _text(request, error)
+        if code == "follow_up":
+            message += " Use Reschedule in the card's menu to give the reason."
+        return JsonResponse({"ok": False, "message": message, "confirm": code == "outside_window"})
+    when = timezone.localtime(done.appointment.starts_at)
+    messages.success(
+        request,
+        f"Session {appointment.session.number} of {appointment.patient.full_name} moved to "
+        f"{when:%a %d %b %Y at %H:%M}.",
+    )
+    for conflict in done.conflicts:
+        messages.warning(
+            request,
+            f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
+            "now too close to this one: move it too.",
+        )
+    return JsonResponse({"ok": True})
 
 
 # --- plans ------------------------------------------------------------------------------

@@ -279,8 +279,9 @@ def test_on_the_day_the_clocks_go_forward_cards_sit_by_their_hour_marks(client, 
     page = client.get(reverse("schedule_day", args=[day])).content.decode()
     assert '<div class="hour r-1 s-12">01:00</div>' in page
     assert '<div class="hour r-37 s-12">04:00</div>' in page  # three marks of 12 rows later
-    cell = '<article class="booking r-37 s-9"><div class="booking-body status-booked"'
-    assert f'{cell} id="booking-{late.pk}"' in page
+    cell = f'<article class="booking r-37 s-9" draggable="true" data-appointment="{late.pk}"'
+    assert cell in page
+    assert f'<div class="booking-body status-booked" id="booking-{late.pk}"' in page
     assert '<span class="booking-time">04:00–04:45</span>' in page
 
 
