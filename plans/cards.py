@@ -154,6 +154,33 @@ def to_card(
 NO_BOOKINGS = '<p class="text-secondary small p-2 mb-0 r-1 s-6">No appointments.</p>'
 
 
+OFF_BADGE = SafeString(' <span class="badge text-bg-secondary off-badge">Off</span>')
+
+
+def off_rows(
+    working: "Iterable[tuple[datetime, datetime]]", *, first_hour: int, rows: int
+) -> list[tuple[int, int]]:
+    """The grid rows a column's clinician does not work (outside their hours, breaks,
+    time off), as (first row, rows) in pieces the grid's classes can place. `working` is
+    their time at work that day on the clinic's clock, placed by the clock as the cards
+    are."""
+    at_work = []
+    for starts, ends in working:
+        low = ((starts.hour - first_hour) * 60 + starts.minute) // ROW_MINUTES
+        high = -(-((ends.hour - first_hour) * 60 + ends.minute) // ROW_MINUTES)
+        if ends.date() > starts.date():
+            high = rows
+        at_work.append((max(low, 0), min(high, rows)))
+    pieces, row = [], 0
+    for low, high in [*sorted(at_work), (rows, rows)]:
+        while row < low:
+            span = min(low - row, MAX_SPAN)
+            pieces.append((row + 1, span))
+            row += span
+        row = max(row, high)
+    return pieces
+
+
 def _draggable(card: Card) -> str:
     if card.drag is None:
         return ""
@@ -164,10 +191,15 @@ def _draggable(card: Card) -> str:
     )
 
 
+def _drop(column: "Column") -> str:
+    return "".join(f' data-drop-{name}="{esc(value)}"' for name, value in column.drop)
+
+
 def columns_html(columns: "list[Column]", *, rows: int, anchor: str, empty: str) -> SafeString:
     """Every column in its section of the grid, each card in its cell, for the template to
     print at once: the engine took longer over ten columns' dozen tags than over their 160
-    cards. `anchor` prefixes the heading ids, `empty` fills a column without cards."""
+    cards. `anchor` prefixes the heading ids, `empty` fills a column without cards. Behind
+    the cards, out of the grid's flow, the time the column's clinician is not at work."""
     parts = []
     for column in columns:
         classes = "schedule-col"
@@ -175,11 +207,15 @@ def columns_html(columns: "list[Column]", *, rows: int, anchor: str, empty: str)
             classes += " is-empty"
         if column.closed:
             classes += " closed-col"
+        if column.is_off:
+            classes += " off-col"
         parts.append(
-            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}"'
-            f"{''.join(f' data-drop-{k}={chr(34)}{esc(v)}{chr(34)}' for k, v in column.drop)}>"
+            f'<section class="{classes}" aria-labelledby="{anchor}-{column.key}"{_drop(column)}>'
             f'<h2 class="col-head" id="{anchor}-{column.key}">{column.heading}</h2>'
             '<div class="slots">'
+        )
+        parts.extend(
+            f'<div class="off r-{r} s-{n}" aria-hidden="true"></div>' for r, n in column.off
         )
         parts.extend(
             f'<article class="booking r-{card.row} s-{card.span}"{_draggable(card)}>'

@@ -208,6 +208,9 @@ class Column:
     bookings: list[cards.Card] = field(default_factory=list)
     # What a card dropped here takes: ("clinician", "3"), ("room", "2") or ("day", ISO date).
     drop: tuple[tuple[str, str], ...] = ()
+    # The rows its clinician does not work (`cards.off_rows`), and whether that is all day.
+    off: list[tuple[int, int]] = field(default_factory=list)
+    is_off: bool = False
 
 
 @dataclass
@@ -275,9 +278,17 @@ def _columns(listed: tuple[Listed, ...], keys: set[int | None], read_missing) ->
 
 
 def day_schedule(
-    day: date, tz: ZoneInfo, *, by: str, cream_minutes: int, standing: ClinicCalendar
+    day: date,
+    tz: ZoneInfo,
+    *,
+    by: str,
+    cream_minutes: int,
+    standing: ClinicCalendar,
+    hide_off: bool = False,
 ) -> DaySchedule:
-    """The day's bookings in one column per clinician (or per room).
+    """The day's bookings in one column per clinician (or per room). A clinician's column
+    shades the time they do not work; one who does not work that day is marked off, or
+    left out with `hide_off` unless they have a booking.
 
     One query, the bookings with their areas: the hours, the closures, the columns and the
     names on the cards come from the standing calendar. A clinician (or room) no longer
@@ -323,7 +334,19 @@ def day_schedule(
     closures = standing.closed_between(day, day)
     for column in columns.values():
         column.closed = bool(closures)
-    return DaySchedule(day, by, list(columns.values()), grid, closures, len(sessions))
+        if not by_room:
+            _shade(column, standing.works_on(column.key, day, tz), grid, tz)
+    shown = [c for c in columns.values() if not (hide_off and c.is_off and not c.bookings)]
+    return DaySchedule(day, by, shown, grid, closures, len(sessions))
+
+
+def _shade(column: Column, working: list[slots.Span], grid: Grid, tz: ZoneInfo) -> None:
+    """Shade the time a column's clinician is not at work; one off all day says so."""
+    local = [(span.start.astimezone(tz), span.end.astimezone(tz)) for span in working]
+    column.off = cards.off_rows(local, first_hour=grid.first_hour, rows=grid.rows)
+    column.is_off = not working
+    if column.is_off and not column.closed:
+        column.heading = column.heading + cards.OFF_BADGE
 
 
 @dataclass
@@ -385,6 +408,7 @@ def week_schedule(
             )
             for session in by_day.get(day, ())
         ]
+        _shade(column, standing.works_on(clinician.pk, day, tz), grid, tz)
         days.append(column)
     return WeekSchedule(clinician, monday, days, grid, len(sessions))
 

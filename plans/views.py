@@ -108,12 +108,14 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
             return redirect("schedule_day", day=inputs.as_day(picked))
         messages.error(request, f"That date could not be read. {inputs.OUTSIDE_CALENDAR}")
     by = "room" if request.GET.get("by") == "room" else "clinician"
+    hide_off = request.GET.get("off") == "hide"
     schedule = selectors.day_schedule(
         day,
         timezone.get_current_timezone(),
         by=by,
         cream_minutes=request.clinic.anaesthetic_cream_minutes,
         standing=clinic_calendar(request.clinic),
+        hide_off=hide_off,
     )
     # The cards print no role-dependent markup: their action menus come from
     # _schedule_actions when opened.
@@ -123,6 +125,7 @@ def schedule_day(request: HttpRequest, day: date) -> HttpResponse:
         {
             "schedule": schedule,
             "by_room": by == "room",
+            "hide_off": hide_off,
             "nav": "day",
             "today": request.clinic.today(),
             "previous": day - timedelta(days=1),

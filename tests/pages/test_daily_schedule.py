@@ -1,7 +1,7 @@
 """Reception runs the day from the schedule: bookings in columns, arrivals, no-shows,
 cancellations in place, closed days flagged, and the same few queries however busy."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -320,3 +320,39 @@ def test_a_room_renamed_or_retired_is_still_named_on_its_cards(client, reception
     assert "Face · Cabin Lilas</span>" in client.get(url).content.decode()
     week = reverse("schedule_week", args=[appointment.clinician_id, today])
     assert "Face · Cabin Lilas</span>" in client.get(week).content.decode()
+
+
+def test_time_a_clinician_does_not_work_is_shaded_and_a_day_off_said(client, receptionist, today):
+    from clinic.models import OpeningHours, TimeOff
+
+    monday = today + timedelta(days=7 - today.weekday())
+    for weekday in range(7):
+        OpeningHours.objects.get_or_create(weekday=weekday, opens=time(8), closes=time(20))
+    working = factories.make_clinician(
+        user=factories.make_user("Clinician", first_name="Ana", last_name="Working")
+    )  # 09:00-18:00 on weekdays
+    tz = ClinicSettings.load().tz
+    TimeOff.objects.create(
+        clinician=working,
+        starts_at=datetime.combine(monday, time(14), tzinfo=tz),
+        ends_at=datetime.combine(monday, time(16), tzinfo=tz),
+        reason="Dentist",
+    )
+    away = factories.make_clinician(
+        user=factories.make_user("Clinician", first_name="Bo", last_name="Away"), hours=False
+    )
+    client.force_login(receptionist)
+    url = reverse("schedule_day", args=[monday])
+
+    page = client.get(url).text
+
+    column = page[page.index(f'id="col-{working.pk}"') :]
+    column = column[: column.index("</section>")]
+    # From 08:00 in rows of 5 minutes: 08-09 off, the time off 14-16, after 18:00.
+    assert '<div class="off r-1 s-12" aria-hidden="true">' in column
+    assert '<div class="off r-73 s-24" aria-hidden="true">' in column
+    assert '<div class="off r-121 s-24" aria-hidden="true">' in column
+    assert "Dentist" not in page  # why is the clinician's own
+    assert f'id="col-{away.pk}">Dr Bo Away' in page and "off-badge" in page
+    hidden = client.get(url, {"by": "clinician", "off": "hide"}).text
+    assert f'id="col-{away.pk}"' not in hidden and f'id="col-{working.pk}"' in hidden

@@ -4,12 +4,13 @@ day by clinician and by room, on the week, and on the one card answered to an ac
 
 from datetime import datetime, time
 from html import escape
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
 from clinic.models import ClinicSettings, OpeningHours
-from plans import selectors
+from plans import cards, selectors
 from plans.calendar import clinic_calendar
 from plans.models import Session
 from tests import factories
@@ -134,3 +135,17 @@ def test_the_recall_board_escapes_every_name(client, receptionist, hostile):
     printed = names(hostile)
     assert_escaped(page, printed["patient"], printed["protocol"], printed["clinician"])
     assert reverse("session_book", args=[session.plan.sessions.get(number=2).pk]) in page
+
+
+def test_the_time_a_clinician_does_not_work_is_shaded_in_grid_rows():
+    paris = ZoneInfo("Europe/Paris")
+
+    def at(hour, minute=0):
+        return datetime(2026, 12, 7, hour, minute, tzinfo=paris)
+
+    working = [(at(9), at(13)), (at(14), at(18, 30))]
+    # A grid from 08:00, 12 hours of 5-minute rows: before 9, lunch, after 18:30.
+    assert cards.off_rows(working, first_hour=8, rows=144) == [(1, 12), (61, 12), (127, 18)]
+    # A day off: the whole column, in pieces of at most 8 hours the classes can place.
+    assert cards.off_rows([], first_hour=8, rows=144) == [(1, 96), (97, 48)]
+    assert cards.off_rows([(at(8), at(20))], first_hour=8, rows=144) == []
