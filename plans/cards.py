@@ -14,7 +14,7 @@ positions are classes defined in `static/clinic/grid.css`).
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from html import escape
@@ -50,6 +50,9 @@ class Card:
     html: SafeString  # the card without its grid cell
     # A booked appointment may be dragged to another time: its pk, clinician and room.
     drag: tuple[int, int | None, int | None] | None = None
+    # Its lane among the cards it overlaps, and how many lanes they take (`lay_out`).
+    lane: int = 0
+    lanes: int = 1
 
 
 # Every "HH:MM" of a day, by minute: looking one up costs a fraction of formatting it,
@@ -157,6 +160,39 @@ NO_BOOKINGS = '<p class="text-secondary small p-2 mb-0 r-1 s-6">No appointments.
 OFF_BADGE = SafeString(' <span class="badge text-bg-secondary off-badge">Off</span>')
 
 
+MAX_LANES = 4  # overlapping cards side by side; a fifth shares the last lane
+
+
+def lay_out(column_cards: "list[Card]") -> "list[Card]":
+    """Cards that overlap (a cancelled appointment and the one given its time, say) side
+    by side in lanes, each as wide as the others; a card that overlaps none keeps the
+    column's whole width. Cards in grid order (by start row)."""
+    laid: list[Card] = []
+    cluster: list[Card] = []
+    ends: list[int] = []  # each lane's last row taken, in the current cluster
+    cluster_end = 0
+
+    def close() -> None:
+        lanes = min(len(ends), MAX_LANES)
+        laid.extend(replace(card, lanes=lanes) for card in cluster)
+
+    for card in sorted(column_cards, key=lambda c: (c.row, -c.span)):
+        if cluster and card.row >= cluster_end:
+            close()
+            cluster, ends = [], []
+        free = next((i for i, end in enumerate(ends) if end <= card.row), None)
+        if free is None:
+            ends.append(card.row + card.span)
+            free = len(ends) - 1
+        else:
+            ends[free] = card.row + card.span
+        cluster.append(replace(card, lane=min(free, MAX_LANES - 1)))
+        cluster_end = max(cluster_end, card.row + card.span)
+    if cluster:
+        close()
+    return laid
+
+
 def off_rows(
     working: "Iterable[tuple[datetime, datetime]]", *, first_hour: int, rows: int
 ) -> list[tuple[int, int]]:
@@ -218,9 +254,10 @@ def columns_html(columns: "list[Column]", *, rows: int, anchor: str, empty: str)
             f'<div class="off r-{r} s-{n}" aria-hidden="true"></div>' for r, n in column.off
         )
         parts.extend(
-            f'<article class="booking r-{card.row} s-{card.span}"{_draggable(card)}>'
+            f'<article class="booking r-{card.row} s-{card.span} l{card.lane}n{card.lanes}"'
+            f"{_draggable(card)}>"
             f"{card.html}</article>"
-            for card in column.bookings
+            for card in lay_out(column.bookings)
         )
         if not column.bookings:
             parts.append(empty)
@@ -242,6 +279,12 @@ def day_heading(day: date, url: str, closures: Iterable[str], *, today: bool) ->
     if today:
         parts.append("<small>Today</small>")
     return markup(parts)
+
+
+def with_off_badge(heading: SafeString) -> SafeString:
+    """A heading marked "Off", on its first line: the heading's height is the grid's."""
+    first, small, rest = str(heading).partition("<small>")
+    return SafeString(f"{first}{OFF_BADGE}{small}{rest}")
 
 
 def hours_html(hours: "Iterable[Hour]") -> SafeString:

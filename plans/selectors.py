@@ -346,7 +346,7 @@ def _shade(column: Column, working: list[slots.Span], grid: Grid, tz: ZoneInfo) 
     column.off = cards.off_rows(local, first_hour=grid.first_hour, rows=grid.rows)
     column.is_off = not working
     if column.is_off and not column.closed:
-        column.heading = column.heading + cards.OFF_BADGE
+        column.heading = cards.with_off_badge(column.heading)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from clinic.models import ClinicSettings, OpeningHours, WorkingHours
+from plans.models import Appointment
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -82,3 +83,34 @@ def test_at_tablet_width_a_card_opens_its_menu_by_touch(
 
     expect(card.get_by_role("button", name="Arrived")).to_be_visible()
     context.close()
+
+
+def test_overlapping_appointments_sit_side_by_side_readably(
+    page, live_server, sign_in, shoot, clinician
+):
+    monday = busy_week(clinician)
+    tz = ClinicSettings.load().tz
+    # A cancelled appointment keeps its place on the schedule, and its time was given to
+    # another patient: the two overlap.
+    ten = datetime.combine(monday + timedelta(days=1), time(9), tzinfo=tz)
+    first = Appointment.objects.get(starts_at=ten, clinician=clinician)
+    first.status, first.reason = Appointment.Status.CANCELLED_BY_PATIENT, "Flu"
+    first.save(update_fields=["status", "reason"])
+    patient = factories.make_patient(first_name="Zoé", last_name="Fontaine-Marchand")
+    plan = factories.make_plan(
+        patient=patient,
+        protocol=factories.make_protocol("2 sessions every 2 weeks ±2 days", minutes=30),
+        clinician=clinician,
+        start_date=ten.date(),
+    )
+    second = factories.book(plan.sessions.get(number=1), ten, clinician, first.room)
+    sign_in(clinician.user.username, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('schedule_week', args=[clinician.pk, monday])}")
+
+    one = page.locator(".booking").filter(has=page.locator(f"#booking-{first.pk}"))
+    two = page.locator(".booking").filter(has=page.locator(f"#booking-{second.pk}"))
+    a, b = one.bounding_box(), two.bounding_box()
+    assert a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1  # apart
+    assert abs(a["width"] - b["width"]) <= 2  # and as wide as each other
+    expect(two.locator(".booking-time")).to_be_visible()
+    shoot("week-overlap")

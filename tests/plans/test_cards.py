@@ -149,3 +149,18 @@ def test_the_time_a_clinician_does_not_work_is_shaded_in_grid_rows():
     # A day off: the whole column, in pieces of at most 8 hours the classes can place.
     assert cards.off_rows([], first_hour=8, rows=144) == [(1, 96), (97, 48)]
     assert cards.off_rows([(at(8), at(20))], first_hour=8, rows=144) == []
+
+
+def test_overlapping_cards_share_their_rows_in_lanes_and_the_others_keep_the_width():
+    def card(row, span, name):
+        return cards.Card(row, span, name)
+
+    laid = cards.lay_out(
+        [card(1, 12, "a"), card(7, 12, "b"), card(13, 6, "c"), card(30, 6, "d"), card(31, 3, "e")]
+    )
+    lanes = {c.html: (c.lane, c.lanes) for c in laid}
+    # a and b overlap, c fits under a in its lane: one cluster of two lanes.
+    assert lanes["a"] == (0, 2) and lanes["b"] == (1, 2) and lanes["c"] == (0, 2)
+    assert lanes["d"] == (0, 2) and lanes["e"] == (1, 2)
+    alone = cards.lay_out([card(1, 6, "x"), card(7, 6, "y")])
+    assert [(c.lane, c.lanes) for c in alone] == [(0, 1), (0, 1)]  # touching, not overlapping
