@@ -1,19 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from clinic import signin, two_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # Browsers ask for /favicon.ico on pages without the icon's link (the admin's).
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("clinic/favicon.svg"), permanent=True)),
-    ),
+    path("favicon.ico", views.favicon),
     path("login/", signin.LoginView.as_view(), name="login"),
     path("login/code/", signin.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,6 +1,9 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from clinic import access
@@ -53,3 +56,10 @@ def profile(request):
         "clinic/profile.html",
         {"clinician": clinician, "feed": feed, "feed_url": feed_url},
     )
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without the icon's link (the admin's). The
+    address is read per request: in production it names the hashed static file."""
+    return HttpResponsePermanentRedirect(static("clinic/favicon.svg"))

@@ -71,3 +71,35 @@ def test_receptionist_drags_a_card_to_another_column_and_time(
     theirs_before = theirs.starts_at
     theirs.refresh_from_db()
     assert theirs.starts_at == theirs_before
+
+
+def test_on_the_week_a_card_dragged_to_another_day_moves_there(
+    page, live_server, sign_in, clinician
+):
+    from plans.models import Appointment
+
+    today = ClinicSettings.load().today()
+    monday = today + timedelta(days=7 - today.weekday())  # next week: nothing in the past
+    (first,) = clinic_day(monday, per_clinician=1, clinician=clinician)
+    Appointment.objects.filter(pk=first.pk).update(
+        starts_at=first.starts_at + timedelta(hours=2),
+        ends_at=first.ends_at + timedelta(hours=2),
+        blocks_until=first.blocks_until + timedelta(hours=2),
+    )  # 10:00, inside the clinician's hours
+    sign_in(clinician.user.username, PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 1700})
+    page.goto(f"{live_server.url}/schedule/week/{clinician.pk}/{monday.isoformat()}/")
+    wednesday = page.locator(".schedule-col").nth(2)
+
+    drag(
+        page,
+        page.locator(f"article[data-appointment='{first.pk}']"),
+        wednesday,
+        target(page, wednesday, time(11)),
+    )
+
+    expect(page.get_by_text("moved to")).to_be_visible()
+    expect(wednesday.locator(f"#booking-{first.pk}")).to_contain_text("11:00")
+    first.refresh_from_db()
+    tz = ClinicSettings.load().tz
+    assert first.starts_at == datetime.combine(monday + timedelta(days=2), time(11), tzinfo=tz)

@@ -116,12 +116,13 @@ def test_the_printed_day_carries_each_patients_phone_and_arrival(
     page.screenshot(path=SCREENSHOTS / "schedule-day-print.png", full_page=True)
 
 
-def test_on_the_phone_the_card_menu_never_covers_the_patients_name(
-    page, live_server, sign_in, shoot, receptionist
+@pytest.mark.parametrize("width", [390, 768, 1024, 1280])
+def test_the_card_menu_never_covers_the_patients_name(
+    page, live_server, sign_in, receptionist, width
 ):
     first, _ = clinic_day(ClinicSettings.load().today(), per_clinician=2)
     sign_in(receptionist.username, PASSWORD)
-    page.set_viewport_size({"width": 390, "height": 900})
+    page.set_viewport_size({"width": width, "height": 900})
     card = page.locator(f"#booking-{first.pk}")
     card.get_by_text("Actions").click()
     expect(card.get_by_role("button", name="Arrived")).to_be_visible()
@@ -130,4 +131,4 @@ def test_on_the_phone_the_card_menu_never_covers_the_patients_name(
     menu = card.locator(".booking-menu").bounding_box()
     assert menu["y"] + menu["height"] <= name["y"] or name["y"] + name["height"] <= menu["y"]
     expect(card.locator(".booking-patient")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "schedule-day-menu-phone.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"schedule-day-menu-{width}.png", full_page=True)

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from clinic.models import ClinicSettings, OpeningHours, WorkingHours
 from plans.models import Appointment
 from tests import factories
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,8 +81,16 @@ def test_at_tablet_width_a_card_opens_its_menu_by_touch(
 
     card = page.locator(".booking").first
     card.get_by_text("Actions").tap()
-
     expect(card.get_by_role("button", name="Arrived")).to_be_visible()
+
+    # The day at tablet width, landscape: a card's menu by touch, and its move form.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{live_server.url}{reverse('schedule_day', args=[monday])}")
+    card = page.locator(".booking").first
+    card.get_by_text("Actions").tap()
+    expect(card.get_by_role("button", name="Arrived")).to_be_visible()
+    expect(card.get_by_role("form", name="Move to another date and time")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "schedule-day-touch-tablet.png", full_page=True)
     context.close()
 
 
