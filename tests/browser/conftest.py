@@ -48,12 +48,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def shoot(page):
-    """Save the page at desktop, tablet (both ways) and phone width into
-    screenshots/<name>-<width>.png."""
+    """Save the page at desktop and phone width into screenshots/<name>-<width>.png; with
+    `tablet=True`, at both tablet widths too (the pages the front desk runs on a tablet)."""
     SCREENSHOTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> None:
+    def take(name: str, *, tablet: bool = False) -> None:
         for label, width in WIDTHS.items():
+            if label.startswith("tablet") and not tablet:
+                continue
             page.set_viewport_size({"width": width, "height": 900})
             page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
         page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})

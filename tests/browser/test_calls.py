@@ -36,7 +36,7 @@ def test_receptionist_ticks_the_calls_of_the_day(page, sign_in, shoot, reception
     page.get_by_role("link", name="Calls").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Calls for")
     expect(page.locator(".calls-open .call-line")).to_have_count(2)
-    shoot("call-list")
+    shoot("call-list", tablet=True)
 
     line = page.locator(f"#call-{reached.patient_id}")
     expect(line).to_contain_text("Confirm tomorrow's appointment")

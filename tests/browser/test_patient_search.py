@@ -31,7 +31,7 @@ def test_receptionist_finds_helene_and_is_warned_of_a_second_record(
     page.get_by_role("link", name="Patients").click()
     coming = page.get_by_role("region", name="Coming in the next days")
     expect(coming.get_by_role("link", name="DUPRÉ Hélène")).to_be_visible()
-    shoot("patients-at-hand")
+    shoot("patients-at-hand", tablet=True)
 
     for typed in ("helene dupre", "06 30 63 66 10", "+33 6 30 63 66 10"):
         page.get_by_label("Name, phone or date of birth").fill(typed)

@@ -20,7 +20,7 @@ def test_receptionist_marks_an_arrival_and_a_no_show(
     first, second = clinic_day(ClinicSettings.load().today(), per_clinician=2)
     sign_in(receptionist.username, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
-    shoot("schedule-day")
+    shoot("schedule-day", tablet=True)
 
     card = page.locator(f"#booking-{first.pk}")
     card.get_by_text("Actions").click()
@@ -59,9 +59,9 @@ def test_receptionist_marks_an_arrival_and_a_no_show(
     page.goto(
         f"{live_server.url}{reverse('schedule_day', args=[ClinicSettings.load().today()])}?by=room"
     )
-    shoot("schedule-day-rooms")
+    shoot("schedule-day-rooms", tablet=True)
     page.goto(f"{live_server.url}{reverse('recall_board')}")
-    shoot("recall-board")
+    shoot("recall-board", tablet=True)
     page.goto(f"{live_server.url}{reverse('patient_list')}?q=Sophie")
     shoot("patient-search")
 

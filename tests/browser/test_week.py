@@ -63,7 +63,7 @@ def test_every_card_of_the_week_shows_its_time_and_the_full_name_at_1280(
         assert name.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), name.inner_text()
         box, inside = card.bounding_box(), name.bounding_box()
         assert inside["y"] + inside["height"] <= box["y"] + box["height"] + 1, name.inner_text()
-    shoot("week")
+    shoot("week", tablet=True)
 
 
 def test_at_tablet_width_a_card_opens_its_menu_by_touch(
@@ -122,4 +122,4 @@ def test_overlapping_appointments_sit_side_by_side_readably(
     assert a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1  # apart
     assert abs(a["width"] - b["width"]) <= 2  # and as wide as each other
     expect(two.locator(".booking-time")).to_be_visible()
-    shoot("week-overlap")
+    shoot("week-overlap", tablet=True)

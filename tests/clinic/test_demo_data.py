@@ -24,7 +24,13 @@ def counts():
     }
 
 
-def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
+def test_demo_clinic_is_believable_and_idempotent(settings, capsys, clock):
+    """Loaded on a weekday at 11:00 (one load: it takes a while), then again."""
+    tz = ZoneInfo("Europe/Paris")
+    day = clock.today() + timedelta(days=1)
+    while day.weekday() >= 5:  # any weekday, whatever day the suite runs on
+        day += timedelta(days=1)
+    clock.set(datetime.combine(day, time(11), tzinfo=tz))
     settings.DEBUG = True
     call_command("load_demo", address="0.0.0.0:8123")
     first = counts()
@@ -67,32 +73,12 @@ def test_demo_clinic_is_believable_and_idempotent(settings, capsys):
     assert not ProductUse.objects.filter(
         batch__expiry_date__lte=F("appointment__starts_at__date")
     ).exists()
+    in_full_swing(day, tz)
 
 
-@pytest.mark.parametrize(
-    "address, url",
-    [
-        ("127.0.0.1:8000", "http://127.0.0.1:8000/"),
-        ("8080", "http://127.0.0.1:8080/"),
-        ("0.0.0.0:9000", "http://127.0.0.1:9000/"),
-        ("clinic.local", "http://clinic.local:8000/"),
-        ("[::1]:8001", "http://[::1]:8001/"),
-    ],
-)
-def test_the_demo_prints_the_address_runserver_serves(address, url):
-    assert served_at(address) == url
-
-
-def test_the_demo_is_a_clinic_in_full_swing_around_the_day_it_is_loaded(settings, clock):
-    """Loaded on a weekday at 11:00: three clinicians' columns full today, the week either
-    side booked, arrivals, a no-show, a cancellation, the worklist and the board."""
-    tz = ZoneInfo("Europe/Paris")
-    day = clock.today() + timedelta(days=1)
-    while day.weekday() >= 5:  # any weekday, whatever day the suite runs on
-        day += timedelta(days=1)
-    clock.set(datetime.combine(day, time(11), tzinfo=tz))
-    settings.DEBUG = True
-    call_command("load_demo", stdout=None)
+def in_full_swing(day, tz):
+    """Three clinicians' columns full on the day, the week either side booked, arrivals,
+    a no-show, a cancellation, the worklist and the board."""
 
     def on(offset):
         first = datetime.combine(day + timedelta(days=offset), time(0), tzinfo=tz)
@@ -115,6 +101,20 @@ def test_the_demo_is_a_clinic_in_full_swing_around_the_day_it_is_loaded(settings
     assert week.filter(status__in=Appointment.CANCELLED).exists()
     assert Appointment.objects.filter(needs_rebooking=True, status__in=Appointment.LIVE).exists()
     assert selectors.recall_board(day).total > 0
+
+
+@pytest.mark.parametrize(
+    "address, url",
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000/"),
+        ("8080", "http://127.0.0.1:8080/"),
+        ("0.0.0.0:9000", "http://127.0.0.1:9000/"),
+        ("clinic.local", "http://clinic.local:8000/"),
+        ("[::1]:8001", "http://[::1]:8001/"),
+    ],
+)
+def test_the_demo_prints_the_address_runserver_serves(address, url):
+    assert served_at(address) == url
 
 
 def closed_on(day) -> bool:

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tomorrow():
-    return ClinicSettings.load().today() + timedelta(days=1)
+    """The next weekday after the suite's day: its clinicians work then."""
+    day = ClinicSettings.load().today() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def drop(client, appointment, day, at, **fields):
@@ -64,6 +68,8 @@ def test_a_drop_outside_the_window_asks_then_moves_once_confirmed(client, recept
     appointment = clinic_day(tomorrow, per_clinician=1)[0]
     client.force_login(receptionist)
     far = tomorrow + timedelta(days=45)
+    while far.weekday() >= 5:
+        far += timedelta(days=1)
 
     asked = drop(client, appointment, far, "10:00")
     assert asked["ok"] is False and asked["confirm"] is True and "window" in asked["message"]

@@ -18,7 +18,18 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture
 def today():
-    return ClinicSettings.load().today()
+    """The next weekday after the suite's day: its clinicians work then."""
+    day = ClinicSettings.load().today() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def weekday_after(day, days):
+    day += timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def move(client, appointment, day, at, back):
@@ -55,13 +66,12 @@ def test_the_card_menu_moves_to_a_typed_time_and_returns_to_the_day(client, rece
 
 
 def test_a_refused_time_says_why_where_it_was_typed(client, receptionist, today):
-    tomorrow = today + timedelta(days=1)
-    first, second = clinic_day(tomorrow, per_clinician=2)
+    first, second = clinic_day(today, per_clinician=2)
     client.force_login(receptionist)
-    back = reverse("schedule_day", args=[tomorrow])
+    back = reverse("schedule_day", args=[today])
     taken = second.starts_at.astimezone(ClinicSettings.load().tz)
 
-    response = move(client, first, tomorrow, f"{taken:%H:%M}", back)
+    response = move(client, first, today, f"{taken:%H:%M}", back)
 
     assert response.status_code == 200
     assert "taken by another appointment" in unescape(response.content.decode())
@@ -72,7 +82,7 @@ def test_a_refused_time_says_why_where_it_was_typed(client, receptionist, today)
 def test_a_time_outside_the_window_asks_for_the_confirmation(client, receptionist, today):
     appointment = clinic_day(today, per_clinician=1)[0]
     client.force_login(receptionist)
-    far = today + timedelta(days=60)
+    far = weekday_after(today, 60)
     back = reverse("schedule_day", args=[today])
 
     response = move(client, appointment, far, "10:00", back)

@@ -274,12 +274,18 @@ class Command(BaseCommand):
             default="127.0.0.1:8000",
             help="Where the server will listen, to print (`make run HOST=...` passes it).",
         )
+        parser.add_argument(
+            "--without-week",
+            action="store_true",
+            help="Leave out the busy week around today: the clinic's 40 patients on their "
+            "courses only (the migrations' tests, which need the clinic's shape, not its crowd).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("The demo clinic is for development only (DJANGO_DEBUG is false).")
         with transaction.atomic():
-            self.load(today=ClinicSettings.load().today())
+            self.load(today=ClinicSettings.load().today(), week=not options["without_week"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo clinic ready. Sign in at {served_at(options['address'])}")
         )
@@ -289,7 +295,7 @@ class Command(BaseCommand):
         for username, first, last, *_ in CLINICIANS:
             self.stdout.write(f"  {username:<13} (Clinician: Dr {first} {last})")
 
-    def load(self, *, today: date) -> None:
+    def load(self, *, today: date, week: bool = True) -> None:
         clinic = ClinicSettings.load()
         if clinic.name == ClinicSettings._meta.get_field("name").default:
             clinic.name = "Lumière Aesthetic Clinic"
@@ -301,7 +307,8 @@ class Command(BaseCommand):
         clinicians = self.load_people(methods)
         self.load_patients(today, clinicians, protocols)
         self.load_consents(today, methods)
-        self.load_week(today, clinicians, protocols)
+        if week:
+            self.load_week(today, clinicians, protocols)
 
     def load_calendar(self, today: date) -> None:
         if not OpeningHours.objects.exists():
