@@ -57,7 +57,13 @@ def test_a_clinician_finds_who_received_a_lot_and_when_oldest_first(
     client, clinician, product, recalled
 ):
     # Summer and winter time: each told on the clinic's clock.
-    later = treated(clinician, recalled, at(date(2026, 11, 9), 14, 15), last_name="Later")
+    treated(
+        clinician,
+        recalled,
+        at(date(2026, 11, 9), 14, 15),
+        last_name="Later",
+        email="later@mail.example",
+    )
     first = treated(
         clinician, recalled, at(date(2026, 7, 6), 10, 30), last_name="First", phone="0630636610"
     )
@@ -81,7 +87,7 @@ def test_a_clinician_finds_who_received_a_lot_and_when_oldest_first(
     assert reverse("patient_detail", args=[first.patient_id]) in html
     assert reverse("lot_report_csv", args=[recalled.pk]) in html
     assert "OTHERLOT" not in html and "NEVERHELD" not in html
-    assert later.patient.email in html
+    assert "later@mail.example" in html
 
 
 def test_the_csv_has_a_row_per_treatment_with_the_patients_contact(client, clinician, recalled):
