@@ -6,7 +6,9 @@ changes nothing. Demo logins share one password, printed at the end; the command
 to run with DEBUG off so a production database never gets them.
 """
 
+import hashlib
 import random
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 
 from clinic import audit, clock, roles
 from clinic.consent_texts import DEFAULT_CONSENT_FORMS
@@ -38,7 +41,7 @@ from clinic.models import (
 from patients.models import Patient, Screening, SignedConsent
 from plans import availability, booking, engine, services
 from plans.calendar import calendar_changed, clinic_calendar
-from plans.models import Protocol, Session
+from plans.models import Appointment, Protocol, Session
 
 DEMO_PASSWORD = "clinic-demo-2026"
 WEEK_DAYS = 7  # the week either side of today, filled
@@ -147,7 +150,7 @@ CLINICIANS = [
         "Dermatology",
         [NEEDLE, EDP],
         "Room 2",
-        dict.fromkeys(range(5), ((8.5, 13), (14, 18.5))),
+        dict.fromkeys(range(5), ((8.5, 13), (14, 19))),
     ),
     (
         "dr.nguyen",
@@ -156,7 +159,7 @@ CLINICIANS = [
         "Aesthetic medicine",
         [NEEDLE, EDP],
         "Room 3",
-        dict.fromkeys(range(5), ((9.5, 13.5), (14.5, 19.5))),
+        dict.fromkeys(range(5), ((9, 13.5), (14.5, 19.5))),
     ),
 ]
 
@@ -574,6 +577,9 @@ class Command(BaseCommand):
         tz, now = clinic.tz, clock.now()
         rooms = {room.name: room for room in Room.objects.all()}
         by_user = {clinician.user.username: clinician for clinician in clinicians}
+        away = self.afternoon_off(today, tz)
+        if TimeOff.objects.filter(clinician=by_user["dr.rossi"], starts_at=away).exists():
+            return  # loaded today already: its afternoon off would move the week's slots
         batches = self.batches_in_date(today)
         areas = list(TreatmentArea.objects.all())
         versions = {
@@ -581,7 +587,6 @@ class Command(BaseCommand):
             for form in ConsentForm.objects.filter(is_active=True).prefetch_related("versions")
         }
         standing = clinic_calendar(clinic)
-        number = 0
         for offset in range(-WEEK_DAYS, WEEK_DAYS + 1):
             day = today + timedelta(days=offset)
             if not standing.open_on(day, tz):
@@ -596,51 +601,90 @@ class Command(BaseCommand):
                     and set(p.method.required_equipment.values_list("pk", flat=True))
                     <= set(room.equipment.values_list("pk", flat=True))
                 ]
-                for start, opening, protocol in self.starts(
-                    standing, clinician, day, tz, kinds, clinic
-                ):
-                    number += 1
-                    rng = random.Random(f"week-{number}")
-                    if offset and rng.random() > FILL:
-                        continue  # a free slot: the other days are not full
-                    self.week_booking(
-                        number,
-                        rng,
-                        day,
-                        start,
-                        opening,
-                        clinician,
-                        room,
-                        protocol,
-                        now=now,
-                        today=today,
-                        areas=areas,
-                        batches=batches,
-                        versions=versions,
-                    )
-        self.time_off_next_week(today, by_user["dr.rossi"], tz)
+                turn = self.turn(kinds)
+                for span in standing.works_on(clinician.pk, day, tz):
+                    start = span.start
+                    while start < span.end:
+                        # Everything about a slot comes from its day, clinician and time:
+                        # a second run the same day walks the same slots to the same
+                        # patients, and creates none.
+                        key = f"{day.isoformat()}-{username}-{start:%H%M}"
+                        number = int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)
+                        rng = random.Random(number)
+                        protocol = turn[number % len(turn)]
+                        step = self.step(protocol, clinic)
+                        if start + step > span.end:
+                            break
+                        if self.taken(clinician, room, start, start + step):
+                            # A course of the 40 patients, or this week's booking of an
+                            # earlier run: try a little later.
+                            start += timedelta(minutes=clinic.slot_grid_minutes)
+                            continue
+                        if not offset or rng.random() <= FILL:  # other days: not full
+                            self.week_booking(
+                                number,
+                                rng,
+                                day,
+                                start,
+                                start == span.start,
+                                clinician,
+                                room,
+                                protocol,
+                                now=now,
+                                today=today,
+                                areas=areas,
+                                batches=batches,
+                                versions=versions,
+                            )
+                        start += step
+        self.today_so_far(today, now, tz)
+        TimeOff.objects.create(
+            clinician=by_user["dr.rossi"],
+            starts_at=away,
+            ends_at=away + timedelta(hours=3),
+            reason="Training",
+        )  # over bookings: its own signal puts them on the rebooking worklist
 
-    def starts(self, standing, clinician, day, tz, kinds, clinic):
-        """A clinician's day back to back: each start with whether it opens a morning or
-        afternoon and the protocol of the course that starts there (the clinician's
-        protocols in turn, short ones twice as often), the buffer kept between them."""
-        grid = timedelta(minutes=clinic.slot_grid_minutes)
-        # The clinic's quick sessions: its hour-long ones are booked by the 40 patients'
-        # courses; the week's new courses take the shorter protocols, the shortest most.
+    def today_so_far(self, today: date, now: datetime, tz) -> None:
+        """The day as the desk has run it until now, the 40 patients' bookings included:
+        those over held, the ones under way arrived."""
+        first = datetime.combine(today, time(0), tzinfo=tz)
+        for appointment in Appointment.objects.filter(
+            status=Appointment.Status.BOOKED, starts_at__gte=first, starts_at__lte=now
+        ).select_related("session", "clinician__user"):
+            if appointment.ends_at <= now:
+                # An earlier session of the course still open: left to the desk.
+                with suppress(ValidationError):
+                    services.session_mark_done(
+                        session=appointment.session,
+                        held_at=appointment.starts_at,
+                        areas=appointment.session.plan.areas.all(),
+                        by=appointment.clinician.user,
+                    )
+            else:
+                services.appointment_mark_arrived(
+                    appointment=appointment, now=appointment.starts_at
+                )
+
+    def taken(self, clinician: Clinician, room: Room, start: datetime, end: datetime) -> bool:
+        return Appointment.objects.filter(
+            Q(clinician=clinician) | Q(room=room),
+            status__in=Appointment.OCCUPYING,
+            starts_at__lt=end,
+            blocks_until__gt=start,
+        ).exists()
+
+    def turn(self, kinds):
+        """The protocols of the week's new courses in turn: the clinic's quick sessions
+        (its hour-long ones are booked by the 40 patients' courses), the shortest most."""
         turn = sorted((p for p in kinds if p.session_minutes < 60), key=lambda p: p.session_minutes)
-        turn = [turn[0], turn[0], *turn]
-        index = day.toordinal() + clinician.pk
-        for span in standing.works_on(clinician.pk, day, tz):
-            start = span.start
-            while True:
-                protocol = turn[index % len(turn)]
-                step = timedelta(minutes=protocol.session_minutes + clinic.buffer_minutes)
-                step = grid * -(-step // grid)  # rounded up to the grid
-                if start + step > span.end:
-                    break
-                yield start, start == span.start, protocol
-                start += step
-                index += 1
+        return [turn[0], turn[0], turn[0], *turn]
+
+    def step(self, protocol, clinic) -> timedelta:
+        """A session and the buffer after it, rounded up to the clinic's grid."""
+        grid = timedelta(minutes=clinic.slot_grid_minutes)
+        step = timedelta(minutes=protocol.session_minutes + clinic.buffer_minutes)
+        return grid * -(-step // grid)
 
     def batches_in_date(self, today: date) -> dict[int, ProductBatch]:
         """Each product's batch in date today: what the week's treatments record."""
@@ -665,22 +709,22 @@ class Command(BaseCommand):
         **catalogue,
     ):
         female = number % 5 != 4
-        first = (FIRST_NAMES_F if female else FIRST_NAMES_M)[number % 12]
-        last = LAST_NAMES[(number * 7 + number // 40) % len(LAST_NAMES)]
+        first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+        last = rng.choice(LAST_NAMES)
         patient, created = Patient.objects.get_or_create(
             first_name=first,
-            last_name=f"{last}-{WEEK_SURNAMES[number % len(WEEK_SURNAMES)]}",
+            last_name=f"{last}-{rng.choice(WEEK_SURNAMES)}",
             defaults={
                 "date_of_birth": today - timedelta(days=rng.randint(25 * 365, 65 * 365)),
                 "sex": Patient.Sex.FEMALE if female else Patient.Sex.MALE,
                 "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} "
                 f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
-                "email": f"{first.lower()}.{last.lower()}{number}@mail.example",
+                "email": f"{first.lower()}.{last.lower()}{number % 1000}@mail.example",
                 "preferred_language": rng.choice(["fr", "fr", "fr", "en", "it"]),
             },
         )
         if not created:
-            return
+            return False  # loaded before: a second run adds nothing
         Screening.objects.create(
             patient=patient,
             screened_on=min(day, today) - timedelta(days=rng.randint(1, 20)),
@@ -716,7 +760,7 @@ class Command(BaseCommand):
                 now=min(now, start) - timedelta(days=1),
             ).appointment
         except ValidationError:
-            return  # taken by a course of the 40 patients: the slot is theirs
+            return None  # taken by a course of the 40 patients: the slot is theirs
         ends = appointment.ends_at
         if ends <= now:
             if number % 17 == 5:
@@ -738,13 +782,9 @@ class Command(BaseCommand):
         elif day == today and number % 11 == 2:
             services.appointment_cancel(appointment=appointment, reason="Car broke down")
 
-    def time_off_next_week(self, today: date, clinician: Clinician, tz) -> None:
-        """An afternoon off next week, over appointments already booked: they go on the
-        rebooking worklist (the time off's own signal flags them)."""
-        day = today + timedelta(days=7 - today.weekday() + 1)  # next Tuesday
-        starts = datetime.combine(day, time(14), tzinfo=tz)
-        TimeOff.objects.get_or_create(
-            clinician=clinician,
-            starts_at=starts,
-            defaults={"ends_at": starts + timedelta(hours=3), "reason": "Training"},
-        )
+    def afternoon_off(self, today: date, tz) -> datetime:
+        """When the week's afternoon off starts: a weekday of the booked days ahead."""
+        day = today + timedelta(days=3)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(14), tzinfo=tz)
