@@ -4,7 +4,6 @@ when, from the treatment records, for a product recall; on the page and as CSV."
 import csv
 import re
 
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -13,7 +12,6 @@ from clinic import access
 from clinic.models import ProductBatch
 from plans import selectors
 from plans.forms import LotSearchForm
-from plans.models import Appointment
 
 # What a spreadsheet would run as a formula if a cell began with it (a phone number's
 # "+33" included): such cells are written with a leading apostrophe.
@@ -59,13 +57,7 @@ def lot_report(request: HttpRequest) -> HttpResponse:
 
 
 def _batch(pk: int) -> ProductBatch:
-    done = Q(uses__appointment__status=Appointment.Status.DONE)
-    return get_object_or_404(
-        ProductBatch.objects.select_related("product").annotate(
-            treatments=Count("uses", filter=done)
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(selectors.batches_with_treatments(), pk=pk)
 
 
 @require_GET

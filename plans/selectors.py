@@ -829,15 +829,20 @@ def call_list(day: date, clinic: ClinicSettings | None = None) -> list[calls.Lin
 # --- traceable products: who received a lot ---------------------------------------------
 
 
+def batches_with_treatments():
+    """Batches with their product and how many treatments each went into (`treatments`)."""
+    done = Q(uses__appointment__status=Appointment.Status.DONE)
+    return ProductBatch.objects.select_related("product").annotate(
+        treatments=Count("uses", filter=done)
+    )
+
+
 def lot_batches(lot: str) -> list[ProductBatch]:
     """The batches whose lot number holds `lot` (whatever its case), each with how many
     treatments it went into (`treatments`). One query."""
     return list(
-        ProductBatch.objects.filter(lot_number__icontains=lot.strip())
-        .select_related("product")
-        .annotate(
-            treatments=Count("uses", filter=Q(uses__appointment__status=Appointment.Status.DONE))
-        )
+        batches_with_treatments()
+        .filter(lot_number__icontains=lot.strip())
         .order_by("product__name", "lot_number")
     )
 

@@ -519,6 +519,16 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _choose_time(request, appointment.session, appointment)
 
 
+def _warn_too_close(request: HttpRequest, done) -> None:
+    """Tell of the later sessions a booking or move left too close to it."""
+    for conflict in done.conflicts:
+        messages.warning(
+            request,
+            f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
+            "now too close to this one: move it too.",
+        )
+
+
 def _choose_time(request: HttpRequest, session: Session, appointment: Appointment | None):
     """GET: the free times to choose from, and a date and time to type. POST: book the
     session there (or move its appointment); a refusal says why, and comes back to fresh
@@ -574,12 +584,7 @@ def _choose_time(request: HttpRequest, session: Session, appointment: Appointmen
         messages.error(request, _text(request, error))
         return redirect(request.get_full_path())
     messages.success(request, submission.outcome)
-    for conflict in done.conflicts:
-        messages.warning(
-            request,
-            f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
-            "now too close to this one: move it too.",
-        )
+    _warn_too_close(request, done)
     return back
 
 
@@ -614,12 +619,7 @@ def appointment_drop(request: HttpRequest, pk: int) -> HttpResponse:
         f"Session {appointment.session.number} of {appointment.patient.full_name} moved to "
         f"{when:%a %d %b %Y at %H:%M}.",
     )
-    for conflict in done.conflicts:
-        messages.warning(
-            request,
-            f"Session {conflict.number} on {timezone.localtime(conflict.starts_at):%d %b} is "
-            "now too close to this one: move it too.",
-        )
+    _warn_too_close(request, done)
     return JsonResponse({"ok": True})
 
 

@@ -4,29 +4,17 @@ patient, plan or appointment is lost either way."""
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from clinic.consent_texts import DEFAULT_CONSENT_FORMS
 from clinic.models import ConsentForm, Method
 from patients.models import Patient, SignedConsent
 from plans.models import Appointment, TreatmentPlan
+from tests.migrations import latest, migrate
 
 BEFORE = [
     ("patients", "0005_birth_in_the_clinic_calendar"),
     ("clinic", "0011_contact_and_calendar_feeds"),
 ]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def counts() -> dict[str, int]:

@@ -4,24 +4,12 @@ its search form, and no patient, plan or appointment is lost."""
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from patients.models import Patient
 from plans.models import Appointment, TreatmentPlan
+from tests.migrations import latest, migrate
 
 BEFORE = [("patients", "0007_reminder_choice")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def counts() -> dict[str, int]:

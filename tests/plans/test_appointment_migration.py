@@ -10,8 +10,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate, migrate_to_the_latest
 
 BEFORE = [
     ("plans", "0006_tolerance_may_be_unset"),
@@ -20,19 +20,6 @@ BEFORE = [
 ]
 AFTER = [("plans", "0007_steps_and_appointments")]
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def migrate(targets):
-    """Migrate to `targets` and give the models as they were there."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def migrate_to_the_latest():
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ ways), and each treatment already recorded names its author."""
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 
 from clinic.models import Clinician, Product, TreatmentArea
 from patients.models import Screening
 from plans.models import Appointment
 from tests import factories
+from tests.migrations import latest, migrate
 
 BEFORE = [
     ("plans", "0009_booking_lock_and_submissions"),
@@ -25,18 +25,6 @@ LINKS = (
     "plans_treatmentplan_products",
     "plans_appointment_areas_treated",
 )
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
 
 
 def links() -> dict[str, set[tuple[int, int]]]:

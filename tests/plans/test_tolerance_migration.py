@@ -8,24 +8,11 @@ range's 0 and every plan's phases are kept, so no plan's windows change.
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate, migrate_to_the_latest
 
 BEFORE = [("plans", "0005_session_status_starts_index")]
 AFTER = [("plans", "0006_tolerance_may_be_unset")]
-
-
-def migrate(targets):
-    """Migrate to `targets` and give the models as they were there."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def migrate_to_the_latest():
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture

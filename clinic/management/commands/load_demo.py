@@ -540,17 +540,8 @@ class Command(BaseCommand):
             held_at = datetime.combine(session.due, time(10, 30), tzinfo=tz)
             # What went into the patient, traced to the batch in date that day: the
             # product-lot report has a recall's worth of patients to find.
-            batches = [
-                batch
-                for product in plan.products.all()
-                if (
-                    batch := ProductBatch.objects.filter(
-                        product=product, expiry_date__gt=session.due
-                    )
-                    .order_by("expiry_date")
-                    .first()
-                )
-            ]
+            in_date = self.batches_in_date(session.due)
+            batches = [in_date[p.pk] for p in plan.products.all() if p.pk in in_date]
             services.session_mark_done(
                 session=session,
                 held_at=held_at,
@@ -686,10 +677,11 @@ class Command(BaseCommand):
         step = timedelta(minutes=protocol.session_minutes + clinic.buffer_minutes)
         return grid * -(-step // grid)
 
-    def batches_in_date(self, today: date) -> dict[int, ProductBatch]:
-        """Each product's batch in date today: what the week's treatments record."""
+    def batches_in_date(self, day: date) -> dict[int, ProductBatch]:
+        """Each product's batch in date on `day` (by product id), the one expiring first:
+        what a treatment that day records."""
         found = {}
-        for batch in ProductBatch.objects.filter(expiry_date__gt=today).order_by("expiry_date"):
+        for batch in ProductBatch.objects.filter(expiry_date__gt=day).order_by("expiry_date"):
             found.setdefault(batch.product_id, batch)
         return found
 
